@@ -1,0 +1,130 @@
+// Package runtime is onggi's OCI runtime (runtime-spec 1.x): an OCI bundle in,
+// an isolated process out. It knows nothing of images, names or networks.
+// It is used in-process by the engine and, through cli/, as the
+// runc-compatible `onggi runtime` / `onggi-runc` command line.
+//
+// runtime imports no other onggi subsystem; its own subpackages (rootfs,
+// cgroups, seccomp, hooks, nsenter) are its building blocks.
+package runtime
+
+import (
+	"errors"
+	"io"
+	"os"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Error classes. Callers test them with errors.Is; the CLI maps them to exit
+// codes in one place.
+var (
+	ErrNotExist   = errors.New("container does not exist")
+	ErrExist      = errors.New("container already exists")
+	ErrInvalid    = errors.New("invalid configuration")
+	ErrConflict   = errors.New("illegal state transition")
+	ErrNotRunning = errors.New("container is not running")
+)
+
+// Runtime manages the containers whose state lives under one root directory
+// (runc's --root; `onggi-runc` defaults to /run/onggi-runc).
+type Runtime struct {
+	root          string
+	systemdCgroup bool
+}
+
+// Option configures a Runtime.
+type Option func(*Runtime)
+
+// WithSystemdCgroup makes cgroupsPath be read as systemd's "slice:prefix:name"
+// (runc's --systemd-cgroup). onggi still drives cgroupfs directly.
+func WithSystemdCgroup(on bool) Option { return func(r *Runtime) { r.systemdCgroup = on } }
+
+// Stdio is the standard I/O handed to a container process when it has no
+// terminal. Nil members mean the caller's own stdio.
+type Stdio struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// CreateOpts are the options of Create (runc create's flags).
+type CreateOpts struct {
+	Bundle        string // bundle directory holding config.json
+	ConsoleSocket string // unix socket receiving the pty master when process.terminal is set
+	PidFile       string // file receiving the init's host pid
+	NoPivot       bool   // use MS_MOVE+chroot instead of pivot_root
+	NoNewKeyring  bool
+	PreserveFDs   int // extra fds after stdio passed to the init (LISTEN_FDS style)
+	Stdio         Stdio
+}
+
+// ExecOpts are the options of Exec (runc exec's flags).
+type ExecOpts struct {
+	ConsoleSocket string
+	PidFile       string
+	Detach        bool
+	PreserveFDs   int
+	Stdio         Stdio
+}
+
+// Container is one container known to a Runtime.
+type Container struct {
+	rt *Runtime
+	id string
+}
+
+var errTODO = errors.New("not implemented yet")
+
+// New returns a Runtime keeping state under root.
+func New(root string, opts ...Option) (*Runtime, error) {
+	r := &Runtime{root: root}
+	for _, o := range opts {
+		o(r)
+	}
+	return r, nil
+}
+
+// Create sets up the container described by the bundle and leaves its process
+// waiting for Start (status "created").
+func (r *Runtime) Create(id string, o CreateOpts) (*Container, error) { return nil, errTODO }
+
+// Load returns the container id, or an error wrapping ErrNotExist.
+func (r *Runtime) Load(id string) (*Container, error) { return nil, errTODO }
+
+// List returns every container under the root.
+func (r *Runtime) List() ([]*Container, error) { return nil, errTODO }
+
+// ID is the container's id.
+func (c *Container) ID() string { return c.id }
+
+// State is the container's state per runtime-spec, refreshed from the live process.
+func (c *Container) State() (*specs.State, error) { return nil, errTODO }
+
+// Start runs the user process of a created container (created → running).
+func (c *Container) Start() error { return errTODO }
+
+// Wait waits for the init to exit and returns its exit status (128+signal if
+// killed). Only the process that created the container can wait for it.
+func (c *Container) Wait() (int, error) { return 0, errTODO }
+
+// Signal sends sig to the init, or to every process of the container if all.
+func (c *Container) Signal(sig syscall.Signal, all bool) error { return errTODO }
+
+// Delete removes a stopped container; force kills a running one first.
+func (c *Container) Delete(force bool) error { return errTODO }
+
+// Exec runs p inside the running container and returns its host pid. Unless
+// o.Detach, the returned process is a child of the caller (see ExecWait).
+func (c *Container) Exec(p *specs.Process, o ExecOpts) (*os.Process, error) { return nil, errTODO }
+
+// Processes lists the host pids in the container's cgroup.
+func (c *Container) Processes() ([]int, error) { return nil, errTODO }
+
+// Pause freezes every process of the container (running → paused).
+func (c *Container) Pause() error { return errTODO }
+
+// Resume thaws a paused container (paused → running).
+func (c *Container) Resume() error { return errTODO }
+
+// Update changes the container's cgroup resources.
+func (c *Container) Update(r *specs.LinuxResources) error { return errTODO }
