@@ -9,6 +9,7 @@ import (
 
 	"github.com/onggi/onggi/cli"
 	"github.com/onggi/onggi/reexec"
+	"github.com/onggi/onggi/runtime"
 )
 
 func main() {
@@ -25,4 +26,5 @@ func main() {
 // registerHelpers lists the re-executed helpers (container init, nsenter,
 // monitor). Registration happens here, not in package init functions.
 func registerHelpers() {
+	runtime.RegisterHelpers(reexec.Register)
 }

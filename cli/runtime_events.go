@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/onggi/onggi/runtime"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/spf13/cobra"
+)
+
+// runcEvent is one line of runc's events output.
+type runcEvent struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+	Data any    `json:"data,omitempty"`
+}
+
+type runtimeEventsOpts struct {
+	stats    bool
+	interval time.Duration
+}
+
+func newRuntimeEventsCmd(rg *runtimeGlobals) *cobra.Command {
+	o := &runtimeEventsOpts{}
+	cmd := &cobra.Command{
+		Use:   "events [flags] <container-id>",
+		Short: "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+		Args:  needArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := rg.load(args)
+			if err != nil {
+				return err
+			}
+			return runRuntimeEvents(cmd, c, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.stats, "stats", false, "display the container's stats then exit")
+	cmd.Flags().DurationVar(&o.interval, "interval", 5*time.Second, "set the stats collection interval")
+	return cmd
+}
+
+// runRuntimeEvents prints one stats event with --stats, or else one every
+// interval until the container stops.
+func runRuntimeEvents(cmd *cobra.Command, c *runtime.Container, o *runtimeEventsOpts) error {
+	if o.interval <= 0 {
+		return errors.New("duration interval must be greater than 0")
+	}
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	emit := func() error {
+		st, err := c.Stats()
+		if err != nil {
+			return fmt.Errorf("reading stats of %s: %w", c.ID(), err)
+		}
+		return enc.Encode(runcEvent{Type: "stats", ID: c.ID(), Data: st})
+	}
+	if o.stats {
+		return emit()
+	}
+	tick := time.NewTicker(o.interval)
+	defer tick.Stop()
+	for {
+		if st, err := c.State(); err != nil || st.Status == specs.StateStopped {
+			return err
+		}
+		if err := emit(); err != nil {
+			if errors.Is(err, runtime.ErrNotRunning) {
+				return nil // stopped between the two reads
+			}
+			return err
+		}
+		<-tick.C
+	}
+}

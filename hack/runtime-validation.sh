@@ -1,0 +1,159 @@
+#!/bin/bash
+# runtime-validation.sh RUNTIME [RUNTIME...]
+#
+# Runs the OCI runtime-tools v0.9.0 validation suite (every validation/*
+# program, plus runtimetest inside the containers) against each runtime
+# binary given, prints one line per program and a total per runtime.
+#
+# With several runtimes the first is the reference (runc): the script exits
+# non-zero iff a program that PASSes with the reference does not PASS with
+# another runtime. With one runtime it exits non-zero iff any program fails.
+#
+# The suite is built from tools/runtime-tools, a separate Go module that pins
+# runtime-tools' 2019-era dependencies (the suite has no go.mod of its own).
+#
+# Environment:
+#   VALIDATION_WORK     work folder (default: a new temporary folder, removed
+#                       at exit unless VALIDATION_KEEP=1); TAP logs land in
+#                       $VALIDATION_WORK/logs/<runtime>/<program>.tap
+#   VALIDATION_TIMEOUT  seconds allowed per program (default 120)
+#   VALIDATION_ONLY     extended regexp: run only the programs it matches
+#   VALIDATION_KEEP=1   keep the work folder
+#
+# Example: hack/runtime-validation.sh /usr/sbin/runc /usr/local/bin/onggi-runc
+set -euo pipefail
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+	exit 2
+}
+[ $# -ge 1 ] || usage
+case "$1" in -h | --help) usage ;; esac
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+tools="$repo/tools/runtime-tools"
+timeout_s=${VALIDATION_TIMEOUT:-120}
+only=${VALIDATION_ONLY:-}
+suite=github.com/opencontainers/runtime-tools
+
+runtimes=()
+for rt in "$@"; do
+	path=$(command -v "$rt" || true)
+	[ -n "$path" ] && [ -x "$path" ] || { echo "runtime-validation: no executable runtime $rt" >&2; exit 2; }
+	# Absolute path: the validation programs run from the work folder.
+	runtimes+=("$(cd "$(dirname "$path")" && pwd)/$(basename "$path")")
+done
+
+if [ -n "${VALIDATION_WORK:-}" ]; then
+	work=$VALIDATION_WORK
+	mkdir -p "$work"
+else
+	work=$(mktemp -d /tmp/onggi-validation.XXXXXX)
+	[ "${VALIDATION_KEEP:-}" = 1 ] || trap 'rm -rf "$work"' EXIT
+fi
+
+# build_suite compiles runtimetest and every validation program into
+# $work/bin. CGO is off: runtimetest runs inside the suite's busybox rootfs,
+# which has no libc.
+build_suite() {
+	local moddir pkgs
+	cd "$tools"
+	moddir=$(go list -m -f '{{.Dir}}' "$suite")
+	mapfile -t pkgs < <(go list "$suite/validation/..." | grep -v '/validation/util$')
+	mkdir -p "$work/bin"
+	echo "building runtimetest and ${#pkgs[@]} validation programs from $moddir" >&2
+	CGO_ENABLED=0 go build -o "$work/bin/" "$suite/cmd/runtimetest" "${pkgs[@]}"
+	cp "$work/bin/runtimetest" "$work/runtimetest"
+	cp "$moddir/rootfs-$(go env GOARCH).tar.gz" "$work/"
+	chmod u+w "$work"/rootfs-*.tar.gz
+	cd "$work"
+	programs=()
+	local p
+	for p in "${pkgs[@]}"; do
+		p=${p##*/}
+		if [ -z "$only" ] || [[ $p =~ $only ]]; then programs+=("$p"); fi
+	done
+}
+
+# run_program RUNTIME LABEL PROGRAM prints the program's result line and
+# sets $verdict to PASS, FAIL or SKIP.
+run_program() {
+	local rt=$1 label=$2 prog=$3 log rc=0 ok notok skip plan total
+	log="$work/logs/$label/$prog.tap"
+	RUNTIME=$rt timeout -k 10 "$timeout_s" "$work/bin/$prog" >"$log" 2>"$log.stderr" </dev/null || rc=$?
+	# TAP: "ok N desc", "not ok N desc", "# SKIP"/"# TODO" directives, "1..N".
+	ok=$(grep -cE '^ok [0-9]+' "$log" || true)
+	notok=$(grep -E '^not ok [0-9]+' "$log" | grep -vciE '#[[:space:]]*todo' || true)
+	skip=$(grep -ciE '^(not )?ok [0-9]+.*#[[:space:]]*skip' "$log" || true)
+	# Some programs print several TAP documents (one per tap.New): their
+	# plans add up. Some (the *_fail ones) print nothing and speak by exit code.
+	plan=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$log" | awk '{s += $1} END {if (NR) print s}')
+	total=$((ok + notok))
+	local why=""
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="timeout after ${timeout_s}s, $notok/$total failed"
+	elif [ "$notok" -gt 0 ]; then
+		why="$notok/$total failed"
+	elif [ "$rc" != 0 ]; then
+		why="exit $rc after $total results: $(head -c 200 "$log.stderr" | tr '\n' ' ')"
+	elif [ -n "$plan" ] && [ "$plan" != "$total" ]; then
+		why="plan $plan but $total results"
+	fi
+	if [ -n "$why" ]; then
+		verdict=FAIL
+		echo "FAIL validation/$prog (runtime: $label) ($why)"
+	elif [ "$total" -gt 0 ] && [ "$skip" = "$total" ]; then
+		verdict=SKIP
+		echo "SKIP validation/$prog (runtime: $label) ($(grep -m1 -iE '#[[:space:]]*skip' "$log" | sed -E 's/.*#[[:space:]]*[sS][kK][iI][pP][[:space:]]*//'))"
+	else
+		verdict=PASS
+		echo "PASS validation/$prog (runtime: $label)"
+	fi
+}
+
+build_suite
+
+declare -A result
+labels=()
+for rt in "${runtimes[@]}"; do
+	label=$(basename "$rt")
+	labels+=("$label")
+	mkdir -p "$work/logs/$label"
+	pass=0 fail=0 skipped=0
+	for prog in "${programs[@]}"; do
+		run_program "$rt" "$label" "$prog"
+		result[$label/$prog]=$verdict
+		case $verdict in PASS) pass=$((pass + 1)) ;; FAIL) fail=$((fail + 1)) ;; SKIP) skipped=$((skipped + 1)) ;; esac
+	done
+	echo "TOTAL (runtime: $label): $pass pass, $fail fail, $skipped skip of ${#programs[@]} programs"
+done
+echo "TAP logs: $work/logs (kept only with VALIDATION_WORK or VALIDATION_KEEP=1)"
+
+status=0
+if [ ${#labels[@]} -eq 1 ]; then
+	for prog in "${programs[@]}"; do
+		[ "${result[${labels[0]}/$prog]}" != FAIL ] || status=1
+	done
+	exit $status
+fi
+
+ref=${labels[0]}
+echo
+printf '%-40s' "comparison"
+for label in "${labels[@]}"; do printf ' %-12s' "$label"; done
+echo
+regressions=0
+for prog in "${programs[@]}"; do
+	line=$(printf '%-40s' "validation/$prog")
+	mark=""
+	for label in "${labels[@]}"; do
+		line+=$(printf ' %-12s' "${result[$label/$prog]}")
+		if [ "$label" != "$ref" ] && [ "${result[$ref/$prog]}" = PASS ] && [ "${result[$label/$prog]}" != PASS ]; then
+			mark="  <- regression against $ref"
+		fi
+	done
+	[ -z "$mark" ] || regressions=$((regressions + 1))
+	echo "$line$mark"
+done
+echo "REGRESSIONS against $ref: $regressions"
+[ "$regressions" = 0 ]

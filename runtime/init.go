@@ -1,0 +1,203 @@
+package runtime
+
+import (
+	"fmt"
+	"os"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+
+	"github.com/onggi/onggi/runtime/hooks"
+	"github.com/onggi/onggi/runtime/rootfs"
+	"github.com/onggi/onggi/runtime/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// RegisterHelpers registers the runtime's re-executed helpers (the
+// container init and the exec helper) with register, which is
+// reexec.Register in main.
+func RegisterHelpers(register func(name string, fn func())) {
+	register(initHelper, func() { helperMain(runInit) })
+	register(execHelper, func() { helperMain(runExec) })
+}
+
+// helperMain runs a helper on one locked OS thread (credentials,
+// capabilities and seccomp are per thread, and that thread execs); it
+// returns only on failure, reported to the parent.
+func helperMain(run func(*os.File, *syncConn) error) {
+	goruntime.LockOSThread()
+	fd, err := strconv.Atoi(os.Getenv(envSyncFD))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "onggi: helper started without its sync socket")
+		os.Exit(1)
+	}
+	f := os.NewFile(uintptr(fd), "sync")
+	sc := newSyncConn(f)
+	err = run(f, sc)
+	_ = sc.send(errorMsg(err))
+	os.Exit(1)
+}
+
+// runInit is the container's init: it sets the container up in the order
+// runtime-spec and runc use, reports ready, waits for Start and execs the
+// user process. It returns only on failure.
+func runInit(_ *os.File, sc *syncConn) error {
+	m, err := sc.recv(msgConfig)
+	if err != nil {
+		return err
+	}
+	cfg := m.Config
+	if cfg.NewCgroupNS {
+		// Now, not at clone: the parent has put us in the container's
+		// cgroup, which becomes the namespace's root.
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return &os.SyscallError{Syscall: "unshare(CLONE_NEWCGROUP)", Err: err}
+		}
+	}
+	if err := setupRootfs(sc, cfg); err != nil {
+		return err
+	}
+	if err := setupEnvironment(cfg); err != nil {
+		return err
+	}
+	path, err := prepareProcess(cfg)
+	if err != nil {
+		return err
+	}
+	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
+		return err
+	}
+	return waitStartAndExec(cfg, path)
+}
+
+// setupRootfs mounts, runs the hooks due before pivot_root, and pivots.
+func setupRootfs(sc *syncConn, cfg *initConfig) error {
+	spec := cfg.Spec
+	if err := rootfs.Prepare(spec, cfg.Rootfs); err != nil {
+		return err
+	}
+	if cfg.ParentHooks {
+		if err := sc.send(syncMsg{Type: msgHooks}); err != nil {
+			return err
+		}
+		if _, err := sc.recv(msgHooksDone); err != nil {
+			return err
+		}
+	}
+	if spec.Hooks != nil {
+		if err := hooks.Run(hooks.CreateContainer, spec.Hooks.CreateContainer, cfg.State); err != nil {
+			return err
+		}
+	}
+	return rootfs.PivotRoot(cfg.Rootfs, cfg.NoPivot)
+}
+
+// setupEnvironment writes sysctls, names the host, sets up the console and
+// applies masked/readonly paths (after sysctls: /proc/sys turns read-only).
+func setupEnvironment(cfg *initConfig) error {
+	spec := cfg.Spec
+	for k, v := range spec.Linux.Sysctl {
+		p := "/proc/sys/" + strings.ReplaceAll(k, ".", "/")
+		if err := os.WriteFile(p, []byte(v), 0); err != nil {
+			return fmt.Errorf("linux.sysctl %q: %w", k, err)
+		}
+	}
+	if spec.Hostname != "" {
+		if err := unix.Sethostname([]byte(spec.Hostname)); err != nil {
+			return fmt.Errorf("hostname %q: %w", spec.Hostname, &os.SyscallError{Syscall: "sethostname", Err: err})
+		}
+	}
+	if spec.Domainname != "" {
+		if err := unix.Setdomainname([]byte(spec.Domainname)); err != nil {
+			return fmt.Errorf("domainname %q: %w", spec.Domainname, &os.SyscallError{Syscall: "setdomainname", Err: err})
+		}
+	}
+	if cfg.ConsoleFD >= 0 {
+		slave, err := setupConsole(os.NewFile(uintptr(cfg.ConsoleFD), "console-socket"), cfg.Process.ConsoleSize)
+		if err != nil {
+			return err
+		}
+		if err := rootfs.BindConsole(slave); err != nil {
+			return err
+		}
+	}
+	return rootfs.Finalize(spec)
+}
+
+// prepareProcess applies the process's attributes that need privileges
+// (rlimits, oom score, seccomp without noNewPrivileges, user and
+// capabilities), umask and cwd, and resolves args[0]. Seccomp without
+// noNewPrivileges is loaded while CAP_SYS_ADMIN is still held, as runc does.
+func prepareProcess(cfg *initConfig) (string, error) {
+	p := cfg.Process
+	if err := setRlimits(p.Rlimits); err != nil {
+		return "", err
+	}
+	if err := setOOMScoreAdj(p); err != nil {
+		return "", err
+	}
+	if sc := cfg.Spec.Linux.Seccomp; sc != nil && !p.NoNewPrivileges {
+		if err := seccomp.Load(sc); err != nil {
+			return "", fmt.Errorf("linux.seccomp: %w", err)
+		}
+	}
+	if err := switchUser(p); err != nil {
+		return "", err
+	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask))
+	}
+	if err := enterCwd(p.Cwd); err != nil {
+		return "", err
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return "", err
+	}
+	return path, closeExtraFDs(3 + cfg.PreserveFDs)
+}
+
+// finishAndExec sets noNewPrivileges and, with it, seccomp as late as
+// possible (fewer syscalls for the profile to allow), runs the
+// startContainer hooks and execs.
+func finishAndExec(cfg *initConfig, path string) error {
+	p := cfg.Process
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return &os.SyscallError{Syscall: "prctl(PR_SET_NO_NEW_PRIVS)", Err: err}
+		}
+		if sc := cfg.Spec.Linux.Seccomp; sc != nil {
+			if err := seccomp.Load(sc); err != nil {
+				return fmt.Errorf("linux.seccomp: %w", err)
+			}
+		}
+	}
+	if cfg.Spec.Hooks != nil && cfg.StartFD >= 0 {
+		st := *cfg.State
+		st.Status = specs.StateRunning
+		if err := hooks.Run(hooks.StartContainer, cfg.Spec.Hooks.StartContainer, &st); err != nil {
+			return err
+		}
+	}
+	err := unix.Exec(path, userArgs(p), p.Env)
+	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, path, err)
+}
+
+// waitStartAndExec blocks until Start connects to the start socket, then
+// execs. The connection is close-on-exec: Start sees EOF once the exec
+// succeeded, or reads the error.
+func waitStartAndExec(cfg *initConfig, path string) error {
+	nfd, _, err := unix.Accept4(cfg.StartFD, unix.SOCK_CLOEXEC)
+	for err == unix.EINTR {
+		nfd, _, err = unix.Accept4(cfg.StartFD, unix.SOCK_CLOEXEC)
+	}
+	if err != nil {
+		return &os.SyscallError{Syscall: "accept(start socket)", Err: err}
+	}
+	unix.Close(cfg.StartFD)
+	err = finishAndExec(cfg, path)
+	_, _ = unix.Write(nfd, []byte(err.Error()))
+	os.Exit(127)
+	return nil
+}

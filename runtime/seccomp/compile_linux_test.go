@@ -1,0 +1,86 @@
+//go:build linux && cgo
+
+package seccomp
+
+import (
+	"errors"
+	"os"
+	"slices"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/onggi/onggi/internal/testbundle"
+)
+
+func TestCompileDefaultProfile(t *testing.T) {
+	p, err := DefaultProfile(testbundle.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DefaultAction != specs.ActErrno || len(p.Syscalls) == 0 {
+		t.Fatalf("default profile: default action %s, %d rules", p.DefaultAction, len(p.Syscalls))
+	}
+	f, err := compile(p)
+	if err != nil {
+		t.Fatalf("compiling the default profile: %v", err)
+	}
+	defer f.Release()
+	// ExportBPFMem needs libseccomp 2.6; Debian 12 has 2.5.
+	out, err := os.CreateTemp(t.TempDir(), "bpf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := f.ExportBPF(out); err != nil {
+		t.Fatalf("exporting BPF: %v", err)
+	}
+	if st, err := out.Stat(); err != nil || st.Size() == 0 {
+		t.Fatalf("empty BPF program for the default profile (%v)", err)
+	}
+}
+
+func TestCompileRejectsInvalid(t *testing.T) {
+	_, err := compile(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		{Names: []string{"getcwd"}, Action: "SCMP_ACT_FOO"},
+	}})
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("compile with unknown action: %v, want ErrInvalid", err)
+	}
+}
+
+func TestLoadRefusesNotifyWithoutLoadNotify(t *testing.T) {
+	err := Load(&specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/nonexistent.sock",
+		Syscalls: []specs.LinuxSyscall{{Names: []string{"getcwd"}, Action: specs.ActNotify}}})
+	if !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("Load with NOTIFY: %v, want ErrUnsupported (and nothing loaded)", err)
+	}
+}
+
+func TestFeatures(t *testing.T) {
+	f := Features()
+	if f.Enabled == nil || !*f.Enabled {
+		t.Fatal("seccomp not enabled")
+	}
+	for _, want := range []string{"SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_NOTIFY"} {
+		if !slices.Contains(f.Actions, want) {
+			t.Errorf("actions %v lack %s", f.Actions, want)
+		}
+	}
+	if !slices.Contains(f.Operators, "SCMP_CMP_MASKED_EQ") {
+		t.Errorf("operators %v lack SCMP_CMP_MASKED_EQ", f.Operators)
+	}
+	for _, want := range []string{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"} {
+		if !slices.Contains(f.Archs, want) {
+			t.Errorf("archs %v lack %s", f.Archs, want)
+		}
+	}
+	if len(f.KnownFlags) != len(knownFlags) {
+		t.Errorf("known flags %v", f.KnownFlags)
+	}
+	for _, want := range []string{"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG"} {
+		if !slices.Contains(f.SupportedFlags, want) {
+			t.Errorf("supported flags %v lack %s (kernel 4.14+ has both)", f.SupportedFlags, want)
+		}
+	}
+}

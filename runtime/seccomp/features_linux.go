@@ -1,0 +1,72 @@
+//go:build linux && cgo
+
+package seccomp
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/opencontainers/runtime-spec/specs-go/features"
+	libseccomp "github.com/seccomp/libseccomp-golang"
+	"golang.org/x/sys/unix"
+)
+
+// actionAPI and flagAPI give the libseccomp API level (seccomp_api_get(3))
+// an action or flag needs: 3 brought LOG and KILL_PROCESS, 4 SPEC_ALLOW,
+// 6 NOTIFY, 7 WAIT_KILLABLE_RECV. flagAPI also has the kernel's flag bit.
+var actionAPI = map[specs.LinuxSeccompAction]uint{
+	specs.ActKillProcess: 3, specs.ActLog: 3, specs.ActNotify: 6,
+}
+
+var flagAPI = map[specs.LinuxSeccompFlag]struct {
+	api  uint
+	bits uintptr
+}{
+	flagTsync:                              {1, unix.SECCOMP_FILTER_FLAG_TSYNC},
+	specs.LinuxSeccompFlagLog:              {3, unix.SECCOMP_FILTER_FLAG_LOG},
+	specs.LinuxSeccompFlagSpecAllow:        {4, unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+	specs.LinuxSeccompFlagWaitKillableRecv: {7, unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+}
+
+// Features describes this build's seccomp support for `runtime features`:
+// what the code knows (actions, operators, flags) narrowed to what the
+// installed libseccomp and the running kernel support.
+func Features() *features.Seccomp {
+	enabled := true
+	api, err := libseccomp.GetAPI()
+	if err != nil {
+		enabled = false
+	}
+	fs := &features.Seccomp{Enabled: &enabled, Operators: []string{}, Actions: []string{}}
+	for _, a := range knownActions {
+		if api >= actionAPI[a] {
+			fs.Actions = append(fs.Actions, string(a))
+		}
+	}
+	for _, op := range knownOperators {
+		fs.Operators = append(fs.Operators, string(op))
+	}
+	fs.Archs = supportedArchs()
+	for _, fl := range knownFlags {
+		fs.KnownFlags = append(fs.KnownFlags, string(fl))
+		if need := flagAPI[fl]; api >= need.api && kernelHasFlag(need.bits) {
+			fs.SupportedFlags = append(fs.SupportedFlags, string(fl))
+		}
+	}
+	return fs
+}
+
+// supportedArchs asks the installed libseccomp which architectures it can
+// add to a filter (Debian's 2.5 lacks e.g. LoongArch and SuperH).
+func supportedArchs() []string {
+	filter, err := libseccomp.NewFilter(libseccomp.ActAllow)
+	if err != nil {
+		return nil
+	}
+	defer filter.Release()
+	archs := []string{}
+	for _, a := range knownArchs {
+		if filter.AddArch(scmpArchs[a]) == nil {
+			archs = append(archs, string(a))
+		}
+	}
+	return archs
+}
