@@ -63,8 +63,8 @@ func imageError(ref string, err error) error {
 	return &ExitError{Code: 125, Err: err}
 }
 
-// imageUsage is a usage error: docker prints the hint and exits 125... for
-// flag errors cobra handles it; this is for argument checks in RunE.
+// imageUsage is a usage error found in RunE (cobra reports flag errors
+// itself): the message, docker's "See 'CMD --help'." hint, exit status 125.
 func imageUsage(cmd *cobra.Command, format string, args ...any) error {
 	return &ExitError{Code: 125, Err: fmt.Errorf(format+"\nSee '%s --help'.", append(args, cmd.CommandPath())...)}
 }

@@ -27,7 +27,7 @@ func newRegistryCmd(g *Globals) *cobra.Command {
 		Use:   "registry",
 		Short: "Run or maintain an OCI distribution registry",
 	}
-	cmd.AddCommand(newRegistryServeCmd(g), newRegistryGCCmd(g))
+	cmd.AddCommand(newRegistryServeCmd(g), newRegistryGCCmd(g), newRegistryHtpasswdCmd())
 	return cmd
 }
 

@@ -82,17 +82,11 @@ func runRuntimeExec(cmd *cobra.Command, rg *runtimeGlobals, o *runtimeExecOpts, 
 	if eo.ConsoleSocket, err = absOrEmpty(o.consoleSocket); err != nil {
 		return err
 	}
-	var tty *ttyProxy
-	if p.Terminal && eo.ConsoleSocket == "" {
-		if o.detach {
-			return errDetachedTTY
-		}
-		if tty, err = newTTYProxy(); err != nil {
-			return err
-		}
-		defer tty.close()
-		eo.ConsoleSocket = tty.path()
+	tty, err := proxyTTY(p.Terminal, o.detach, &eo.ConsoleSocket)
+	if err != nil {
+		return err
 	}
+	defer tty.close()
 	proc, err := c.Exec(p, eo)
 	if err != nil {
 		return fmt.Errorf("exec failed: %w", err)

@@ -56,17 +56,11 @@ func runRuntimeRun(cmd *cobra.Command, rg *runtimeGlobals, o *runtimeRunOpts, id
 	if err != nil {
 		return err
 	}
-	var tty *ttyProxy
-	if terminal && co.ConsoleSocket == "" {
-		if o.detach {
-			return errDetachedTTY
-		}
-		if tty, err = newTTYProxy(); err != nil {
-			return err
-		}
-		defer tty.close()
-		co.ConsoleSocket = tty.path()
+	tty, err := proxyTTY(terminal, o.detach, &co.ConsoleSocket)
+	if err != nil {
+		return err
 	}
+	defer tty.close()
 	r, err := rg.open()
 	if err != nil {
 		return err
@@ -90,6 +84,12 @@ func runRuntimeRun(cmd *cobra.Command, rg *runtimeGlobals, o *runtimeRunOpts, id
 	if o.detach {
 		return c.Start()
 	}
+	return startAndWait(c, tty)
+}
+
+// startAndWait starts c with signals forwarded to it and returns its exit
+// status as an ExitError (nil for 0).
+func startAndWait(c *runtime.Container, tty *ttyProxy) error {
 	stop := forwardSignals(tty, func(s syscall.Signal) error { return c.Signal(s, false) })
 	defer stop()
 	if err := c.Start(); err != nil {

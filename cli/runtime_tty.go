@@ -46,6 +46,24 @@ func newTTYProxy() (*ttyProxy, error) {
 	return &ttyProxy{dir: dir, ln: ln, outDone: make(chan struct{})}, nil
 }
 
+// proxyTTY returns a ttyProxy standing in for the console socket when the
+// process wants a terminal and the caller gave no socket, and sets *socket
+// to it. Nil when none is needed; detached, it is runc's refusal.
+func proxyTTY(terminal, detach bool, socket *string) (*ttyProxy, error) {
+	if !terminal || *socket != "" {
+		return nil, nil
+	}
+	if detach {
+		return nil, errDetachedTTY
+	}
+	t, err := newTTYProxy()
+	if err != nil {
+		return nil, err
+	}
+	*socket = t.path()
+	return t, nil
+}
+
 func (t *ttyProxy) path() string { return filepath.Join(t.dir, "console.sock") }
 
 // attach receives the master and starts copying. Called after the runtime

@@ -14,12 +14,12 @@ import (
 )
 
 type runtimeUpdateOpts struct {
-	resources                              string
-	memory, memoryReservation, memorySwap  string
-	cpuShares, cpuPeriod, cpuRtPeriod      uint64
-	cpuQuota, cpuRtRuntime, pidsLimit      int64
-	cpusetCpus, cpusetMems, l3Cache, memBw string
-	blkioWeight                            uint16
+	resources                                  string
+	memoryLimit, memoryReservation, memorySwap string
+	cpuShares, cpuPeriod, cpuRtPeriod          uint64
+	cpuQuota, cpuRtRuntime, pidsLimit          int64
+	cpusetCpus, cpusetMems, l3Cache, memBw     string
+	blkioWeight                                uint16
 }
 
 func newRuntimeUpdateCmd(rg *runtimeGlobals) *cobra.Command {
@@ -40,7 +40,12 @@ func newRuntimeUpdateCmd(rg *runtimeGlobals) *cobra.Command {
 			return c.Update(res)
 		},
 	}
-	fs := cmd.Flags()
+	o.addFlags(cmd.Flags())
+	return cmd
+}
+
+// addFlags defines runc update's flags.
+func (o *runtimeUpdateOpts) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&o.resources, "resources", "r", "", "path to the file containing the resources to update or '-' to read from the standard input")
 	fs.Uint16Var(&o.blkioWeight, "blkio-weight", 0, "Specifies per cgroup weight, range is from 10 to 1000")
 	fs.Uint64Var(&o.cpuPeriod, "cpu-period", 0, "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default")
@@ -50,7 +55,7 @@ func newRuntimeUpdateCmd(rg *runtimeGlobals) *cobra.Command {
 	fs.Int64Var(&o.cpuRtRuntime, "cpu-rt-runtime", 0, "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period")
 	fs.StringVar(&o.cpusetCpus, "cpuset-cpus", "", "CPU(s) to use")
 	fs.StringVar(&o.cpusetMems, "cpuset-mems", "", "Memory node(s) to use")
-	fs.StringVar(&o.memory, "memory", "", "Memory limit (in bytes)")
+	fs.StringVar(&o.memoryLimit, "memory", "", "Memory limit (in bytes)")
 	fs.StringVar(&o.memoryReservation, "memory-reservation", "", "Memory reservation or soft_limit (in bytes)")
 	fs.StringVar(&o.memorySwap, "memory-swap", "", "Total memory usage (memory + swap); set '-1' to enable unlimited swap")
 	fs.Int64Var(&o.pidsLimit, "pids-limit", 0, "Maximum number of pids allowed in the container")
@@ -63,7 +68,6 @@ func newRuntimeUpdateCmd(rg *runtimeGlobals) *cobra.Command {
 		}
 		return pflag.NormalizedName(name)
 	})
-	return cmd
 }
 
 // build returns the resources to set: --resources's JSON (which, as in
@@ -72,44 +76,13 @@ func (o *runtimeUpdateOpts) build(cmd *cobra.Command) (*specs.LinuxResources, er
 	if o.resources != "" {
 		return readResources(cmd, o.resources)
 	}
-	fs := cmd.Flags()
+	set := cmd.Flags().Changed
 	r := &specs.LinuxResources{}
-	set := fs.Changed
-	if set("memory") || set("memory-reservation") || set("memory-swap") {
-		r.Memory = &specs.LinuxMemory{}
-		for _, m := range []struct {
-			flag, val string
-			dst       **int64
-		}{{"memory", o.memory, &r.Memory.Limit}, {"memory-reservation", o.memoryReservation, &r.Memory.Reservation}, {"memory-swap", o.memorySwap, &r.Memory.Swap}} {
-			if !set(m.flag) {
-				continue
-			}
-			v, err := parseBytes(m.val)
-			if err != nil {
-				return nil, fmt.Errorf("invalid value for %s: %w", m.flag, err)
-			}
-			*m.dst = &v
-		}
+	var err error
+	if r.Memory, err = o.memoryRes(set); err != nil {
+		return nil, err
 	}
-	if set("cpu-share") || set("cpu-period") || set("cpu-quota") || set("cpu-rt-period") ||
-		set("cpu-rt-runtime") || set("cpuset-cpus") || set("cpuset-mems") {
-		r.CPU = &specs.LinuxCPU{Cpus: o.cpusetCpus, Mems: o.cpusetMems}
-		if set("cpu-share") {
-			r.CPU.Shares = &o.cpuShares
-		}
-		if set("cpu-period") {
-			r.CPU.Period = &o.cpuPeriod
-		}
-		if set("cpu-quota") {
-			r.CPU.Quota = &o.cpuQuota
-		}
-		if set("cpu-rt-period") {
-			r.CPU.RealtimePeriod = &o.cpuRtPeriod
-		}
-		if set("cpu-rt-runtime") {
-			r.CPU.RealtimeRuntime = &o.cpuRtRuntime
-		}
-	}
+	r.CPU = o.cpuRes(set)
 	if set("pids-limit") {
 		r.Pids = &specs.LinuxPids{Limit: &o.pidsLimit}
 	}
@@ -120,6 +93,53 @@ func (o *runtimeUpdateOpts) build(cmd *cobra.Command) (*specs.LinuxResources, er
 		return nil, fmt.Errorf("intel RDT is not supported")
 	}
 	return r, nil
+}
+
+// memoryRes is the memory part of the flags, nil when none is set.
+func (o *runtimeUpdateOpts) memoryRes(set func(string) bool) (*specs.LinuxMemory, error) {
+	if !set("memory") && !set("memory-reservation") && !set("memory-swap") {
+		return nil, nil
+	}
+	m := &specs.LinuxMemory{}
+	for _, f := range []struct {
+		flag, val string
+		dst       **int64
+	}{{"memory", o.memoryLimit, &m.Limit}, {"memory-reservation", o.memoryReservation, &m.Reservation}, {"memory-swap", o.memorySwap, &m.Swap}} {
+		if !set(f.flag) {
+			continue
+		}
+		v, err := parseBytes(f.val)
+		if err != nil {
+			return nil, fmt.Errorf("invalid value for %s: %w", f.flag, err)
+		}
+		*f.dst = &v
+	}
+	return m, nil
+}
+
+// cpuRes is the cpu part of the flags, nil when none is set.
+func (o *runtimeUpdateOpts) cpuRes(set func(string) bool) *specs.LinuxCPU {
+	if !set("cpu-share") && !set("cpu-period") && !set("cpu-quota") && !set("cpu-rt-period") &&
+		!set("cpu-rt-runtime") && !set("cpuset-cpus") && !set("cpuset-mems") {
+		return nil
+	}
+	c := &specs.LinuxCPU{Cpus: o.cpusetCpus, Mems: o.cpusetMems}
+	if set("cpu-share") {
+		c.Shares = &o.cpuShares
+	}
+	if set("cpu-period") {
+		c.Period = &o.cpuPeriod
+	}
+	if set("cpu-quota") {
+		c.Quota = &o.cpuQuota
+	}
+	if set("cpu-rt-period") {
+		c.RealtimePeriod = &o.cpuRtPeriod
+	}
+	if set("cpu-rt-runtime") {
+		c.RealtimeRuntime = &o.cpuRtRuntime
+	}
+	return c
 }
 
 func readResources(cmd *cobra.Command, path string) (*specs.LinuxResources, error) {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -192,7 +191,3 @@ func (e *Engine) ImportImage(ctx context.Context, r io.Reader, opts ImportOption
 	}
 	return img.ID.String(), nil
 }
-
-// IsInvalid reports whether err is a usage/input error (bad reference,
-// malformed archive) rather than a failure of the engine.
-func IsInvalid(err error) bool { return errors.Is(err, image.ErrInvalid) }

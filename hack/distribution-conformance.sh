@@ -5,7 +5,9 @@
 #
 #   hack/distribution-conformance.sh [results-dir]
 #
-# Environment: PORT (default: a free port), ONGGI (a prebuilt binary).
+# Environment: PORT (default: a free port), ONGGI (a prebuilt binary),
+# AUTH=1 to run with authentication on (htpasswd user, Bearer token flow,
+# the conformance repositories private to that user).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,10 +28,19 @@ fi
 go build -o "$work/bin/conformance" github.com/opencontainers/distribution-spec/conformance
 
 port=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}
-"$onggi" registry serve --listen "127.0.0.1:$port" --storage "$work/storage" >"$work/server.log" 2>&1 &
+serve_args=()
+if [[ "${AUTH:-0}" == 1 ]]; then
+	echo conformance-pw | "$onggi" registry htpasswd conformance >"$work/htpasswd"
+	cat >"$work/auth.json" <<EOF2
+{"htpasswd": "htpasswd", "repositories": [{"name": "conformance/*", "pull": ["conformance"], "push": ["conformance"]}]}
+EOF2
+	serve_args=(--config "$work/auth.json")
+	export OCI_USERNAME=conformance OCI_PASSWORD=conformance-pw
+fi
+"$onggi" registry serve --listen "127.0.0.1:$port" --storage "$work/storage" "${serve_args[@]}" >"$work/server.log" 2>&1 &
 srv_pid=$!
 for _ in $(seq 100); do
-	curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
+	curl -sS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null && break
 	sleep 0.1
 done
 

@@ -18,6 +18,9 @@
 #                       $VALIDATION_WORK/logs/<runtime>/<program>.tap
 #   VALIDATION_TIMEOUT  seconds allowed per program (default 120)
 #   VALIDATION_ONLY     extended regexp: run only the programs it matches
+#   VALIDATION_RETRIES  reruns of a failing program (default 1): a few
+#                       programs race their own polling (killsig, pidfile)
+#                       on a loaded machine; a program passes if any run does
 #   VALIDATION_KEEP=1   keep the work folder
 #
 # Example: hack/runtime-validation.sh /usr/sbin/runc /usr/local/bin/onggi-runc
@@ -34,6 +37,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 tools="$repo/tools/runtime-tools"
 timeout_s=${VALIDATION_TIMEOUT:-120}
 only=${VALIDATION_ONLY:-}
+retries=${VALIDATION_RETRIES:-1}
 suite=github.com/opencontainers/runtime-tools
 
 runtimes=()
@@ -58,6 +62,7 @@ fi
 build_suite() {
 	local moddir pkgs
 	cd "$tools"
+	go mod download "$suite"
 	moddir=$(go list -m -f '{{.Dir}}' "$suite")
 	mapfile -t pkgs < <(go list "$suite/validation/..." | grep -v '/validation/util$')
 	mkdir -p "$work/bin"
@@ -75,11 +80,12 @@ build_suite() {
 	done
 }
 
-# run_program RUNTIME LABEL PROGRAM prints the program's result line and
-# sets $verdict to PASS, FAIL or SKIP.
+# run_program RUNTIME LABEL PROGRAM TRY runs one attempt, sets $verdict to
+# PASS, FAIL or SKIP and $line to the result line.
 run_program() {
-	local rt=$1 label=$2 prog=$3 log rc=0 ok notok skip plan total
+	local rt=$1 label=$2 prog=$3 try=$4 log rc=0 ok notok skip plan total
 	log="$work/logs/$label/$prog.tap"
+	[ "$try" = 0 ] || log="$work/logs/$label/$prog.retry$try.tap"
 	RUNTIME=$rt timeout -k 10 "$timeout_s" "$work/bin/$prog" >"$log" 2>"$log.stderr" </dev/null || rc=$?
 	# TAP: "ok N desc", "not ok N desc", "# SKIP"/"# TODO" directives, "1..N".
 	ok=$(grep -cE '^ok [0-9]+' "$log" || true)
@@ -95,19 +101,19 @@ run_program() {
 	elif [ "$notok" -gt 0 ]; then
 		why="$notok/$total failed"
 	elif [ "$rc" != 0 ]; then
-		why="exit $rc after $total results: $(head -c 200 "$log.stderr" | tr '\n' ' ')"
+		why="exit $rc after $total results: $(grep -v '^exit status' "$log.stderr" | tail -n1 | cut -c1-220)"
 	elif [ -n "$plan" ] && [ "$plan" != "$total" ]; then
 		why="plan $plan but $total results"
 	fi
 	if [ -n "$why" ]; then
 		verdict=FAIL
-		echo "FAIL validation/$prog (runtime: $label) ($why)"
+		line="FAIL validation/$prog (runtime: $label) ($why)"
 	elif [ "$total" -gt 0 ] && [ "$skip" = "$total" ]; then
 		verdict=SKIP
-		echo "SKIP validation/$prog (runtime: $label) ($(grep -m1 -iE '#[[:space:]]*skip' "$log" | sed -E 's/.*#[[:space:]]*[sS][kK][iI][pP][[:space:]]*//'))"
+		line="SKIP validation/$prog (runtime: $label) ($(grep -m1 -iE '#[[:space:]]*skip' "$log" | sed -E 's/.*#[[:space:]]*[sS][kK][iI][pP][[:space:]]*//'))"
 	else
 		verdict=PASS
-		echo "PASS validation/$prog (runtime: $label)"
+		line="PASS validation/$prog (runtime: $label)"
 	fi
 }
 
@@ -121,7 +127,14 @@ for rt in "${runtimes[@]}"; do
 	mkdir -p "$work/logs/$label"
 	pass=0 fail=0 skipped=0
 	for prog in "${programs[@]}"; do
-		run_program "$rt" "$label" "$prog"
+		run_program "$rt" "$label" "$prog" 0
+		for ((try = 1; try <= retries; try++)); do
+			[ "$verdict" = FAIL ] || break
+			first=$line
+			run_program "$rt" "$label" "$prog" "$try"
+			[ "$verdict" = FAIL ] || line="$line (after a failed run: ${first#FAIL validation/$prog (runtime: $label) })"
+		done
+		echo "$line"
 		result[$label/$prog]=$verdict
 		case $verdict in PASS) pass=$((pass + 1)) ;; FAIL) fail=$((fail + 1)) ;; SKIP) skipped=$((skipped + 1)) ;; esac
 	done

@@ -83,4 +83,3 @@ func mount(t *testing.T, mounts []snapshot.Mount) string {
 	}
 	return target
 }
-

@@ -159,4 +159,3 @@ func short(id digest.Digest) string {
 
 // ShortID is docker's 12-hex display form of an image ID.
 func ShortID(id digest.Digest) string { return short(id) }
-

@@ -146,7 +146,7 @@ func (c *create) spawnOpts() (spawnOpts, error) {
 }
 
 func (c *create) initConfig(so spawnOpts) *initConfig {
-	cfg := &initConfig{Spec: c.spec, Process: c.spec.Process, Rootfs: c.rootfs, NoPivot: c.o.NoPivot,
+	cfg := &initConfig{Spec: c.spec, Process: c.spec.Process, Rootfs: c.rootfs, NoPivot: c.o.NoPivot, NoNewKeyring: c.o.NoNewKeyring,
 		PreserveFDs: c.o.PreserveFDs, ConsoleFD: -1, StartFD: c.sp.fdBase,
 		NewCgroupNS: hasNewNS(c.spec.Linux, specs.CgroupNamespace),
 		NewMountNS:  hasNewNS(c.spec.Linux, specs.MountNamespace),

@@ -1,11 +1,14 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	goruntime "runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/onggi/onggi/runtime/hooks"
 	"github.com/onggi/onggi/runtime/rootfs"
@@ -48,6 +51,13 @@ func runInit(_ *os.File, sc *syncConn) error {
 		return err
 	}
 	cfg := m.Config
+	if !cfg.NoNewKeyring {
+		// A session keyring of its own, so the container cannot reach
+		// the host's keys (runc does the same).
+		if _, err := unix.KeyctlJoinSessionKeyring("_ses." + cfg.State.ID); err != nil && !errors.Is(err, unix.ENOSYS) {
+			return &os.SyscallError{Syscall: "keyctl(JOIN_SESSION_KEYRING)", Err: err}
+		}
+	}
 	if cfg.NewCgroupNS {
 		// Now, not at clone: the parent has put us in the container's
 		// cgroup, which becomes the namespace's root.
@@ -65,6 +75,7 @@ func runInit(_ *os.File, sc *syncConn) error {
 	if err != nil {
 		return err
 	}
+	exitOnSignal()
 	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
 		return err
 	}
@@ -163,6 +174,7 @@ func prepareProcess(cfg *initConfig) (string, error) {
 // startContainer hooks and execs.
 func finishAndExec(cfg *initConfig, path string) error {
 	p := cfg.Process
+	env := userEnv(p) // before seccomp: reading /etc/passwd may be filtered
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return &os.SyscallError{Syscall: "prctl(PR_SET_NO_NEW_PRIVS)", Err: err}
@@ -180,8 +192,21 @@ func finishAndExec(cfg *initConfig, path string) error {
 			return err
 		}
 	}
-	err := unix.Exec(path, userArgs(p), p.Env)
+	err := unix.Exec(path, userArgs(p), env)
 	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, path, err)
+}
+
+// exitOnSignal makes a created container die of the usual termination
+// signals: as pid 1 of its pid namespace the init would otherwise ignore
+// any signal it has no handler for, and Go's default handling re-raises
+// with the default action, which pid 1 ignores too.
+func exitOnSignal() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2)
+	go func() {
+		s := <-ch
+		os.Exit(128 + int(s.(syscall.Signal)))
+	}()
 }
 
 // waitStartAndExec blocks until Start connects to the start socket, then

@@ -209,7 +209,9 @@ func (c *Container) delete(force bool) error {
 		return err
 	}
 	if status != specs.StateStopped {
-		if !force {
+		// A created container is deleted without --force, as runc does
+		// (and the runtime-tools suite expects): its user process never ran.
+		if !force && status != specs.StateCreated {
 			return conflict(c.id, status, "delete")
 		}
 		if err := killAndWait(st); err != nil {

@@ -168,3 +168,21 @@ func TestExec(t *testing.T) {
 		t.Fatal("unreachable")
 	}
 }
+
+// TestTermKillsCreated: a created container dies of SIGTERM although its
+// init is pid 1 of a pid namespace.
+func TestTermKillsCreated(t *testing.T) {
+	testbundle.RequireRoot(t)
+	r := newRuntime(t)
+	c, err := r.Create(uniqueID(t), CreateOpts{Bundle: testbundle.Bundle(t, nil, "sleep", "1000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Signal(syscall.SIGTERM, false); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := c.Wait(); err != nil || code != 128+int(syscall.SIGTERM) {
+		t.Fatalf("wait: %d %v", code, err)
+	}
+	wantStatus(t, c, specs.StateStopped)
+}

@@ -120,8 +120,8 @@ func TestUserAndEnv(t *testing.T) {
 		s.Process.User = specs.User{UID: 65534, GID: 65534, AdditionalGids: []uint32{5, 7}}
 		s.Process.Env = append(s.Process.Env, "GREETING=hi")
 		s.Process.Cwd = "/tmp"
-	}, "sh", "-c", `echo "$(id -u) $(id -g) $(id -G) $GREETING $(pwd)"`)
-	if strings.TrimSpace(res.out) != "65534 65534 65534 5 7 hi /tmp" {
+	}, "sh", "-c", `echo "$(id -u) $(id -g) $(id -G) $GREETING $(pwd) $HOME"`)
+	if strings.TrimSpace(res.out) != "65534 65534 65534 5 7 hi /tmp /nonexistent" {
 		t.Fatalf("got %q (%+v)", res.out, res)
 	}
 }

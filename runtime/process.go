@@ -148,8 +148,24 @@ func switchUser(p *specs.Process) error {
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
 		return &os.SyscallError{Syscall: "prctl(PR_SET_KEEPCAPS)", Err: err}
 	}
-	if err := caps.Apply(capability.CAPS | capability.AMBS); err != nil {
+	if err := caps.Apply(capability.CAPS); err != nil {
 		return fmt.Errorf("applying process.capabilities: %w", err)
+	}
+	return raiseAmbient(caps)
+}
+
+// raiseAmbient raises the ambient set. A capability missing from the
+// inheritable or permitted set cannot be raised; like runc, that is
+// skipped rather than fatal (`runc spec` lists ambient caps without
+// inheritable ones).
+func raiseAmbient(caps capability.Capabilities) error {
+	if err := capability.ResetAmbient(); err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("resetting ambient capabilities: %w", err)
+	}
+	for _, cp := range capability.ListKnown() {
+		if caps.Get(capability.AMBIENT, cp) {
+			_ = capability.SetAmbient(true, cp)
+		}
 	}
 	return nil
 }
@@ -228,3 +244,24 @@ func lookPath(name string, env []string) (string, error) {
 
 // userArgs returns the argv of the process (commandLine is Windows only).
 func userArgs(p *specs.Process) []string { return p.Args }
+
+// userEnv is process.env plus HOME when it is missing, taken from the
+// container's /etc/passwd for the uid or "/" (runc and docker do the same).
+func userEnv(p *specs.Process) []string {
+	for _, e := range p.Env {
+		if strings.HasPrefix(e, "HOME=") {
+			return p.Env
+		}
+	}
+	home := "/"
+	if data, err := os.ReadFile("/etc/passwd"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Split(line, ":")
+			if len(f) >= 6 && f[2] == strconv.Itoa(int(p.User.UID)) && f[5] != "" {
+				home = f[5]
+				break
+			}
+		}
+	}
+	return append(append([]string{}, p.Env...), "HOME="+home)
+}

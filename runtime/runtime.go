@@ -1,10 +1,3 @@
-// Package runtime is onggi's OCI runtime (runtime-spec 1.x): an OCI bundle in,
-// an isolated process out. It knows nothing of images, names or networks.
-// It is used in-process by the engine and, through cli/, as the
-// runc-compatible `onggi runtime` / `onggi-runc` command line.
-//
-// runtime imports no other onggi subsystem; its own subpackages (rootfs,
-// cgroups, seccomp, hooks, nsenter) are its building blocks.
 package runtime
 
 import (

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/onggi/onggi/internal/testbundle"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -49,13 +48,13 @@ func attackSelfExe(t *testing.T, defended bool) (changed bool, output string) {
 	}
 	p := testbundle.Spec().Process
 	p.Args = []string{"sh", "-c", `exec 3</proc/1/exe || exit 90
+		echo holding
 		while [ ! -e /tmp/go ]; do sleep 0.02; done
 		i=0
 		until err=$( (echo pwned >/proc/self/fd/3) 2>&1); do
-			# Text file busy: the kernel may hold the old image of the
-			# exec'd helper for seconds (khugepaged's 10 s scan period here).
+			# Text file busy until the init's old image is released.
 			case "$err" in *busy*) ;; *) echo "$err after $i tries"; exit 1;; esac
-			i=$((i+1)); [ $i -gt 1500 ] && { echo "$err"; exit 1; }
+			i=$((i+1)); [ $i -gt 250 ] && { echo "$err"; exit 1; }
 			sleep 0.02
 		done; echo "written after $i tries"`}
 	pr, pw, _ := os.Pipe()
@@ -64,46 +63,17 @@ func attackSelfExe(t *testing.T, defended bool) (changed bool, output string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Start only once the attacker holds the init's executable.
+	line := make([]byte, len("holding\n"))
+	if _, err := io.ReadFull(pr, line); err != nil || string(line) != "holding\n" {
+		t.Fatalf("attacker did not get hold of /proc/1/exe: %q %v", line, err)
+	}
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(bundle, "rootfs/tmp/go"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		time.Sleep(3 * time.Second)
-		var fi unix.Stat_t
-		_ = unix.Stat(binary, &fi)
-		ino := " " + strconv.FormatUint(fi.Ino, 10) + " "
-		t.Logf("DEBUG scanning for inode %s", ino)
-		ms, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/maps")
-		for _, m := range ms {
-			d, _ := os.ReadFile(m)
-			exe, _ := os.Readlink(filepath.Dir(m) + "/exe")
-			if strings.Contains(string(d), ino) || strings.Contains(exe, "onggi-under-attack") {
-				st, _ := os.ReadFile(filepath.Dir(m) + "/status")
-				t.Logf("DEBUG %s exe %s: %q", m, exe, strings.SplitN(string(st), "\n", 10))
-			}
-		}
-		exes, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/exe")
-		for _, e := range exes {
-			var s2 unix.Stat_t
-			if unix.Stat(e, &s2) == nil && s2.Ino == fi.Ino && s2.Dev == fi.Dev {
-				st, _ := os.ReadFile(filepath.Dir(e) + "/status")
-				t.Logf("DEBUG exe %s: %q", e, strings.SplitN(string(st), "\n", 10))
-			}
-		}
-		_, werr := os.OpenFile(binary, os.O_WRONLY, 0)
-		t.Logf("DEBUG host open for write: %v", werr)
-		fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
-		for _, f := range fds {
-			var s2 unix.Stat_t
-			if unix.Stat(f, &s2) == nil && s2.Ino == fi.Ino && s2.Dev == fi.Dev {
-				l, _ := os.Readlink(f)
-				t.Logf("DEBUG fd %s -> %s", f, l)
-			}
-		}
-	}()
 	out, _ := io.ReadAll(pr)
 	ps, _ := proc.Wait()
 	if ps.ExitCode() == 90 {
@@ -192,5 +162,31 @@ func TestCVE2024_21626CwdOutsideRefused(t *testing.T) {
 	p.Args, p.Cwd = []string{"pwd"}, "/proc/self/fd/"+strconv.Itoa(fd)
 	if _, err := c.Exec(p, ExecOpts{}); err == nil || !errors.Is(err, ErrInvalid) {
 		t.Fatalf("exec with cwd on a leaked fd: %v", err)
+	}
+}
+
+// TestSelfExeCopiesRefuseWrites checks both forms openSelfExe can return:
+// reopening them for writing through /proc/self/fd must not reach the file.
+func TestSelfExeCopiesRefuseWrites(t *testing.T) {
+	testbundle.RequireRoot(t)
+	binary := copyTestBinary(t)
+	before, _ := os.ReadFile(binary)
+	for name, open := range map[string]func(string) (*os.File, error){"ro-bind": roBindExe, "memfd": memfdExe} {
+		f, err := open(binary)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		w, err := os.OpenFile("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), os.O_WRONLY, 0)
+		if err == nil {
+			_, err = w.Write([]byte("pwned"))
+			w.Close()
+		}
+		f.Close()
+		if err == nil {
+			t.Errorf("%s: writing through the copy succeeded", name)
+		}
+	}
+	if after, _ := os.ReadFile(binary); !bytes.Equal(before, after) {
+		t.Fatal("binary changed")
 	}
 }

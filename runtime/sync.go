@@ -29,17 +29,18 @@ const (
 // initConfig is what the parent tells a helper once the helper is in its
 // namespaces and cgroup.
 type initConfig struct {
-	Spec        *specs.Spec    `json:"spec"`
-	Process     *specs.Process `json:"process"` // the process to run (init: Spec.Process)
-	Rootfs      string         `json:"rootfs,omitempty"`
-	NoPivot     bool           `json:"noPivot,omitempty"`
-	PreserveFDs int            `json:"preserveFds,omitempty"`
-	ConsoleFD   int            `json:"consoleFd"` // -1: no terminal
-	StartFD     int            `json:"startFd"`   // listening socket Start connects to; -1 for exec
-	NewCgroupNS bool           `json:"newCgroupNs,omitempty"`
-	NewMountNS  bool           `json:"newMountNs,omitempty"`
-	ParentHooks bool           `json:"parentHooks,omitempty"`
-	State       *specs.State   `json:"state,omitempty"` // for the hooks run in the container
+	Spec         *specs.Spec    `json:"spec"`
+	Process      *specs.Process `json:"process"` // the process to run (init: Spec.Process)
+	Rootfs       string         `json:"rootfs,omitempty"`
+	NoPivot      bool           `json:"noPivot,omitempty"`
+	NoNewKeyring bool           `json:"noNewKeyring,omitempty"`
+	PreserveFDs  int            `json:"preserveFds,omitempty"`
+	ConsoleFD    int            `json:"consoleFd"` // -1: no terminal
+	StartFD      int            `json:"startFd"`   // listening socket Start connects to; -1 for exec
+	NewCgroupNS  bool           `json:"newCgroupNs,omitempty"`
+	NewMountNS   bool           `json:"newMountNs,omitempty"`
+	ParentHooks  bool           `json:"parentHooks,omitempty"`
+	State        *specs.State   `json:"state,omitempty"` // for the hooks run in the container
 }
 
 type syncMsg struct {

@@ -132,13 +132,19 @@ func checkTar(r *io.PipeReader) checkResult {
 	}
 	defer plain.Close()
 	h := digest.SHA256.Digester()
-	tee := io.TeeReader(plain, h.Hash())
+	// The same cap as unpacking: a decompression bomb fails here, before
+	// anything references the blob.
+	capped := &io.LimitedReader{R: plain, N: layer.DefaultMaxSize + 1}
+	tee := io.TeeReader(capped, h.Hash())
 	tr := tar.NewReader(tee)
 	entries := 0
 	for {
 		_, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if capped.N <= 0 {
+			return checkResult{err: tooLarge()}
 		}
 		if err != nil {
 			return checkResult{err: fmt.Errorf("not a valid tar archive: %w: %v", ErrInvalid, err)}
@@ -148,8 +154,15 @@ func checkTar(r *io.PipeReader) checkResult {
 	if _, err := io.Copy(io.Discard, tee); err != nil { // trailing zero blocks count in the diff ID
 		return checkResult{err: fmt.Errorf("reading layer: %w", err)}
 	}
+	if capped.N <= 0 {
+		return checkResult{err: tooLarge()}
+	}
 	if entries == 0 {
 		return checkResult{err: fmt.Errorf("empty tar archive: %w", ErrInvalid)}
 	}
 	return checkResult{diffID: h.Digest()}
+}
+
+func tooLarge() error {
+	return fmt.Errorf("%w: more than %d uncompressed bytes: %w", layer.ErrTooLarge, layer.DefaultMaxSize, ErrInvalid)
 }

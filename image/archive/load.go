@@ -56,8 +56,8 @@ type ingestedBlob struct {
 // Load reads a docker-archive or OCI-layout archive (optionally gzip or zstd
 // compressed as a whole) from r in one pass, storing each blob as it goes,
 // then resolves the images it describes. index.json wins when both it and
-// manifest.json are present, so manifests keep their digests; names from
-// both are merged.
+// manifest.json are present, so manifests keep their digests; manifest.json
+// adds images the index lacks, and names where the index gave none.
 func Load(ctx context.Context, r io.Reader, dst *content.Store, opts LoadOptions) ([]Loaded, error) {
 	if opts.Platform.OS == "" {
 		opts.Platform = manifest.DefaultPlatform()
@@ -100,11 +100,14 @@ func scanArchive(ctx context.Context, r io.Reader, dst *content.Store) (*archive
 		links: map[string]string{},
 	}
 	tr := tar.NewReader(r)
-	for {
+	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) && n == 0 {
+			return nil, fmt.Errorf("archive is empty: %w", ErrInvalid)
+		}
 		if errors.Is(err, io.EOF) {
 			return c, nil
 		}

@@ -1,8 +1,8 @@
 package content
 
 import (
-	_ "crypto/sha256" // go-digest hashes only with algorithms the binary links in
 	"context"
+	_ "crypto/sha256" // go-digest hashes only with algorithms the binary links in
 	"errors"
 	"fmt"
 	"io"

@@ -287,4 +287,3 @@ func mergeNames(a, b []string) []string {
 	sort.Strings(out)
 	return out
 }
-

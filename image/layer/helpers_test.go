@@ -35,7 +35,7 @@ func symlink(name, target string) ent {
 	return ent{name: name, link: target, typ: tar.TypeSymlink, mode: 0o777}
 }
 func hardlink(name, target string) ent { return ent{name: name, link: target, typ: tar.TypeLink} }
-func whiteout(name string) ent        { return file(name, "") }
+func whiteout(name string) ent         { return file(name, "") }
 
 // mkTar builds an uncompressed tar of entries.
 func mkTar(t testing.TB, entries ...ent) []byte {

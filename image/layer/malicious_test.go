@@ -22,7 +22,9 @@ func TestApplyRejectsEscapes(t *testing.T) {
 	outsideDir := filepath.Join(host, "outside")
 	// The layer dir sits two levels down so "../" and "../../" both land
 	// on files we watch.
-	layerDir := func(t *testing.T) string { return filepath.Join(host, "layers", t.Name()[len("TestApplyRejectsEscapes/"):]) }
+	layerDir := func(t *testing.T) string {
+		return filepath.Join(host, "layers", t.Name()[len("TestApplyRejectsEscapes/"):])
+	}
 	chr := ent{name: "evil/null", typ: tar.TypeChar, mode: 0o666, major: 1, minor: 3}
 	chmodDir := dir("evil/")
 	chmodDir.mode = 0o777

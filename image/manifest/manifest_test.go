@@ -16,8 +16,8 @@ func TestDetectAndParse(t *testing.T) {
 	m := `"config":{"mediaType":"%s","digest":"` + d1.String() + `","size":1},"layers":[{"mediaType":"x","digest":"` + d1.String() + `","size":2}]`
 	cases := []struct {
 		name, doc, wantMT string
-		manifest, index bool
-		wantErr          error
+		manifest, index   bool
+		wantErr           error
 	}{
 		{"oci manifest", `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",` + strings.Replace(m, "%s", ocispec.MediaTypeImageConfig, 1) + `}`, ocispec.MediaTypeImageManifest, true, false, nil},
 		{"oci manifest without mediaType", `{"schemaVersion":2,` + strings.Replace(m, "%s", ocispec.MediaTypeImageConfig, 1) + `}`, ocispec.MediaTypeImageManifest, true, false, nil},

@@ -10,7 +10,9 @@ import (
 	"github.com/onggi/onggi/internal/testbundle"
 )
 
-func applyOptsForUser() layer.Options { return layer.Options{NoSameOwner: !isRoot(), NoDevices: !isRoot()} }
+func applyOptsForUser() layer.Options {
+	return layer.Options{NoSameOwner: !isRoot(), NoDevices: !isRoot()}
+}
 
 // deepImage has n layers; layer i adds l<i>, and every tenth layer
 // deletes the file added five layers earlier, so whiteouts cross the

@@ -1,8 +1,8 @@
 package snapshot
 
 import (
-	_ "crypto/sha256" // go-digest hashes only with algorithms the binary links in
 	"context"
+	_ "crypto/sha256" // go-digest hashes only with algorithms the binary links in
 	"io"
 
 	"github.com/onggi/onggi/image/layer"

@@ -149,7 +149,7 @@ var smallWant = map[string]string{"etc": "dir", "etc/hosts": "h", "bin": "dir", 
 // t0 lets package-level fixtures use layerTar.
 type t0 struct{ testing.TB }
 
-func (t0) Helper()            {}
+func (t0) Helper()           {}
 func (t0) Fatal(args ...any) { panic(fmt.Sprint(args...)) }
 
 func TestPrepareMountsMergedTree(t *testing.T) {

@@ -88,7 +88,7 @@ func (c *Client) nameOptions(s string) []name.Option {
 	if i := strings.IndexByte(host, '/'); i >= 0 {
 		host = host[:i]
 	}
-	if c.isInsecure(host) {
+	if !c.tlsVerify || c.isInsecure(host) {
 		return []name.Option{name.Insecure}
 	}
 	return nil

@@ -174,7 +174,7 @@ type storeImage struct {
 	progress *Progress
 }
 
-func (s *storeImage) RawConfigFile() ([]byte, error)     { return s.img.ConfigJSON, nil }
+func (s *storeImage) RawConfigFile() ([]byte, error)      { return s.img.ConfigJSON, nil }
 func (s *storeImage) MediaType() (types.MediaType, error) { return s.mt, nil }
 func (s *storeImage) RawManifest() ([]byte, error)        { return s.raw, nil }
 
@@ -198,9 +198,11 @@ type storeLayer struct {
 	uploaded atomic.Bool
 }
 
-func (l *storeLayer) Digest() (v1.Hash, error)            { return v1.NewHash(l.desc.Digest.String()) }
-func (l *storeLayer) Size() (int64, error)                { return l.desc.Size, nil }
-func (l *storeLayer) MediaType() (types.MediaType, error) { return types.MediaType(l.desc.MediaType), nil }
+func (l *storeLayer) Digest() (v1.Hash, error) { return v1.NewHash(l.desc.Digest.String()) }
+func (l *storeLayer) Size() (int64, error)     { return l.desc.Size, nil }
+func (l *storeLayer) MediaType() (types.MediaType, error) {
+	return types.MediaType(l.desc.MediaType), nil
+}
 
 func (l *storeLayer) Compressed() (io.ReadCloser, error) {
 	f, err := l.cs.Open(l.desc.Digest)

@@ -4,10 +4,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // transport builds the HTTP transport for registry host (host[:port]),
@@ -28,7 +30,40 @@ func (c *Client) transport(host string) (http.RoundTripper, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = cfg
 	tr.MaxIdleConnsPerHost = 16
+	if c.isInsecure(host) && speaksTLS(host, cfg) {
+		return &upgradeToHTTPS{base: tr}, nil
+	}
 	return tr, nil
+}
+
+// go-containerregistry addresses loopback registries with http:// URLs
+// whatever they speak. A loopback registry that completes a TLS handshake
+// (`onggi registry serve --tls-cert` on 127.0.0.1) is spoken to over
+// HTTPS instead, so certificates are still checked there.
+type upgradeToHTTPS struct{ base http.RoundTripper }
+
+func (u *upgradeToHTTPS) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "http" {
+		r = r.Clone(r.Context())
+		r.URL.Scheme = "https"
+	}
+	return u.base.RoundTrip(r)
+}
+
+// speaksTLS probes host with a TLS handshake (verification left to the
+// real connection, which uses cfg).
+func speaksTLS(host string, cfg *tls.Config) bool {
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		host += ":443"
+	}
+	probe := cfg.Clone()
+	probe.InsecureSkipVerify = true //nolint:gosec // only asks "is this TLS?"
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 2 * time.Second}, "tcp", host, probe)
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
 }
 
 func loadCertsDir(cfg *tls.Config, dir string) error {

@@ -196,4 +196,3 @@ func isToken(r *http.Request) bool {
 
 // errBadRequest builds a 400 with the given spec code.
 func errBadRequest(code, msg string) error { return newError(http.StatusBadRequest, code, msg) }
-

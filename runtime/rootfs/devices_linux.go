@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -107,9 +106,9 @@ func overridden(path string, devs []specs.LinuxDevice) bool {
 }
 
 // createDevice makes one node inside the root, replacing whatever the image
-// had there. mknod is refused in a user namespace (EPERM): the host's node
-// at the same path is then bind-mounted onto an empty file, as runc does.
-// Outside one, EPERM is reported (a devices cgroup that denies mknod).
+// had there. mknod is refused in a user namespace (EPERM), or by a devices
+// cgroup without "c *:* m": the host's node at the same path is then
+// bind-mounted onto an empty file, as runc does in a user namespace.
 func createDevice(dirs *dirCache, d specs.LinuxDevice) error {
 	dest, err := cleanDest(d.Path)
 	if err != nil {
@@ -125,7 +124,7 @@ func createDevice(dirs *dirCache, d specs.LinuxDevice) error {
 		return &os.PathError{Op: "unlink", Path: dest, Err: err}
 	}
 	err = mknodAt(parent, name, d)
-	if errors.Is(err, unix.EPERM) && inUserNS() {
+	if errors.Is(err, unix.EPERM) {
 		return bindDevice(parent, name, dest)
 	}
 	if err != nil {
@@ -179,7 +178,11 @@ func ownDevice(parent *os.File, name, dest string, d specs.LinuxDevice) error {
 }
 
 // bindDevice bind-mounts the host's node at hostPath onto a new empty file.
+// Without such a node the mknod error is what the user needs to see.
 func bindDevice(parent *os.File, name, hostPath string) error {
+	if _, err := os.Stat(hostPath); err != nil {
+		return fmt.Errorf("%w (and the host has no %s to bind instead)", &os.PathError{Op: "mknod", Path: hostPath, Err: unix.EPERM}, hostPath)
+	}
 	target, err := createAt(parent, name, hostPath)
 	if err != nil {
 		return err
@@ -220,15 +223,4 @@ func devSymlinks(dirs *dirCache) error {
 		return &os.PathError{Op: "symlink", Path: "/dev/ptmx", Err: err}
 	}
 	return nil
-}
-
-// inUserNS reports whether we run in a user namespace other than the
-// initial one, whose uid_map is the identity over the whole range.
-func inUserNS() bool {
-	data, err := os.ReadFile("/proc/self/uid_map")
-	if err != nil {
-		return false
-	}
-	f := strings.Fields(string(data))
-	return !(len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295")
 }

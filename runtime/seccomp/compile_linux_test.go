@@ -84,3 +84,12 @@ func TestFeatures(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultProfileWithoutProcess(t *testing.T) {
+	for _, spec := range []*specs.Spec{nil, {}, {Process: &specs.Process{}}} {
+		p, err := DefaultProfile(spec)
+		if err != nil || p == nil || len(p.Syscalls) == 0 {
+			t.Fatalf("DefaultProfile(%+v) = %v, %v", spec, p, err)
+		}
+	}
+}

@@ -15,10 +15,22 @@ import (
 // version, exactly as dockerd does. The engine puts it in linux.seccomp
 // unless the user asks for another profile or `seccomp=unconfined`.
 func DefaultProfile(spec *specs.Spec) (*specs.LinuxSeccomp, error) {
-	if spec == nil {
-		spec = &specs.Spec{}
+	// moby/profiles reads spec.Process.Capabilities.Bounding without nil
+	// checks: hand it a copy where both exist (no capabilities = the
+	// strictest profile).
+	var s specs.Spec
+	if spec != nil {
+		s = *spec
 	}
-	p, err := profiles.GetDefaultProfile(spec)
+	var proc specs.Process
+	if s.Process != nil {
+		proc = *s.Process
+	}
+	if proc.Capabilities == nil {
+		proc.Capabilities = &specs.LinuxCapabilities{}
+	}
+	s.Process = &proc
+	p, err := profiles.GetDefaultProfile(&s)
 	if err != nil {
 		return nil, fmt.Errorf("building default seccomp profile: %w", err)
 	}

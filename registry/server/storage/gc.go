@@ -67,7 +67,7 @@ func (s *Store) GC(ctx context.Context, o GCOptions) (GCResult, error) {
 
 // references lists the digests a manifest or index points to.
 type references struct {
-	Config    *struct{ Digest digest.Digest } `json:"config"`
+	Config    *struct{ Digest digest.Digest }  `json:"config"`
 	Layers    []struct{ Digest digest.Digest } `json:"layers"`
 	Blobs     []struct{ Digest digest.Digest } `json:"blobs"`
 	Manifests []struct{ Digest digest.Digest } `json:"manifests"`
