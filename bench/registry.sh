@@ -10,6 +10,12 @@
 # $ONGGI_BENCH_CACHE, default /var/tmp/onggi-bench, shared with image.sh) and
 # a generated 500 MB image of 5 incompressible 100 MB layers (cached too).
 # RUNS sets hyperfine's run count (default 3).
+#
+# Both sides move the same bytes: skopeo runs with --preserve-digests (and
+# --dest-oci-accept-uncompressed-layers when pulling), since by default it
+# gzips uncompressed layers on the way, which would compare a 51 MB transfer
+# plus compression with a 122 MB one. onggi pull verifies and fsyncs every
+# blob and records the image; skopeo writes an OCI layout without fsync.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -113,14 +119,14 @@ done
 results=()
 bench() {
 	local name=$1 mine=$2 peer=$3 prep_mine=$4 prep_peer=$5 size=$6 json="$work/$1.json"
-	hyperfine -N --runs "$runs" --export-json "$json" \
+	hyperfine -N --warmup 1 --runs "$runs" --export-json "$json" \
 		--prepare "$prep_mine" --command-name onggi "$mine" \
 		--prepare "$prep_peer" --command-name peer "$peer" >&2
 	local a b
 	a=$(jq '.results[0].mean' "$json")
 	b=$(jq '.results[1].mean' "$json")
 	results+=("$(awk -v n="$name" -v a="$a" -v b="$b" -v s="$size" \
-		'BEGIN { printf "%-40s %8.3f s %8.3f s %6.2fx %8.0f MB/s\n", n, a, b, b/a, s/a/1e6 }')")
+		'BEGIN { printf "%-46s %8.3f s %8.3f s %6.2fx %8.0f MB/s\n", n, a, b, b/a, s/a/1e6 }')")
 }
 
 # A fresh registry for each push run: empty its storage (neither server
@@ -133,14 +139,14 @@ for img in debian:bookworm bigbench:1; do
 	size=$(du -sb "$work/$name-layout/blobs" | cut -f1)
 	bench "push $name (onggi vs skopeo→distribution)" \
 		"$onggi --root $root --runroot $work/run push -q $img 127.0.0.1:$og_port/bench/$img" \
-		"skopeo copy -q --dest-tls-verify=false oci:$work/$name-layout:$ref docker://127.0.0.1:$dr_port/bench/$img" \
+		"skopeo copy -q --preserve-digests --dest-tls-verify=false oci:$work/$name-layout:$ref docker://127.0.0.1:$dr_port/bench/$img" \
 		"$reset_og" "$reset_dr" "$size"
 	# Leave the image in both registries for the pulls.
 	og push -q "$img" "127.0.0.1:$og_port/bench/$img" >/dev/null
-	skopeo copy -q --dest-tls-verify=false "oci:$work/$name-layout:$ref" "docker://127.0.0.1:$dr_port/bench/$img"
+	skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$work/$name-layout:$ref" "docker://127.0.0.1:$dr_port/bench/$img"
 	bench "pull $name (onggi vs skopeo←distribution)" \
 		"$onggi --root $work/pull-root --runroot $work/run2 pull -q 127.0.0.1:$og_port/bench/$img" \
-		"skopeo copy -q --src-tls-verify=false docker://127.0.0.1:$dr_port/bench/$img oci:$work/pulled:$img" \
+		"skopeo copy -q --preserve-digests --dest-oci-accept-uncompressed-layers --src-tls-verify=false docker://127.0.0.1:$dr_port/bench/$img oci:$work/pulled:$img" \
 		"rm -rf $work/pull-root" "rm -rf $work/pulled" "$size"
 done
 
@@ -168,5 +174,5 @@ bench "server, 20 concurrent pullers (debian)" \
 
 echo
 echo "$runs runs each, ratio = peer / onggi; rate = image bytes / onggi time"
-printf '%-40s %10s %10s %7s %13s\n' operation onggi peer ratio "onggi rate"
+printf '%-46s %10s %10s %7s %13s\n' operation onggi peer ratio "onggi rate"
 printf '%s\n' "${results[@]}"

@@ -56,7 +56,7 @@ func runPull(cmd *cobra.Command, g *Globals, o *pullOptions, arg string) error {
 	c := newRegistryClient(cmd, e.Images(), &o.registryClientOptions, extra...)
 	refs := []string{ref.String()}
 	if o.allTags {
-		if ref.Tag() != "" || ref.Digest() != "" {
+		if hasExplicitTag(arg, ref) {
 			return imageUsage(cmd, "tag can't be used with --all-tags/-a")
 		}
 		tags, err := c.Tags(cmd.Context(), ref.Name())

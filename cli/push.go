@@ -51,6 +51,9 @@ func runPush(cmd *cobra.Command, g *Globals, o *pushOptions, src string, dests [
 	}
 	sources := []string{ref.String()}
 	if o.allTags {
+		if hasExplicitTag(src, ref) {
+			return imageUsage(cmd, "tag can't be used with --all-tags/-a")
+		}
 		if sources, err = localTags(cmd, e.Images(), ref); err != nil {
 			return err
 		}
@@ -89,9 +92,6 @@ func printPushed(out io.Writer, r client.PushResult, quiet bool) {
 
 // localTags lists the local tags of ref's repository (push --all-tags).
 func localTags(cmd *cobra.Command, images *image.Store, ref reference.Reference) ([]string, error) {
-	if ref.Tag() != "" || ref.Digest() != "" {
-		return nil, imageUsage(cmd, "tag can't be used with --all-tags/-a")
-	}
 	imgs, err := images.List(cmd.Context())
 	if err != nil {
 		return nil, imageError("", err)

@@ -194,7 +194,14 @@ and every push refreshes the blobs it uploads or references.`,
 	return cmd
 }
 
+// minGrace keeps real collections safe: a client that saw a blob exist
+// (HEAD refreshes blobs older than a minute) has this long to reference it.
+const minGrace = 2 * time.Minute
+
 func runRegistryGC(cmd *cobra.Command, o *registryGCOptions) error {
+	if o.grace < minGrace && !o.dryRun {
+		return fmt.Errorf("registry gc: --grace %s is below %s: blobs a concurrent push is about to reference could be deleted", o.grace, minGrace)
+	}
 	if _, err := os.Stat(filepath.Join(o.storage, "blobs")); err != nil {
 		return fmt.Errorf("registry gc: %s is not a registry storage directory: %w", o.storage, err)
 	}

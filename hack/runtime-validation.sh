@@ -18,10 +18,14 @@
 #                       $VALIDATION_WORK/logs/<runtime>/<program>.tap
 #   VALIDATION_TIMEOUT  seconds allowed per program (default 120)
 #   VALIDATION_ONLY     extended regexp: run only the programs it matches
-#   VALIDATION_RETRIES  reruns of a failing program (default 1): a few
+#   VALIDATION_RETRIES  reruns of a failing program (default 2): a few
 #                       programs race their own polling (killsig, pidfile)
 #                       on a loaded machine; a program passes if any run does
 #   VALIDATION_KEEP=1   keep the work folder
+#
+# Do not run two validations at once on one machine: the cgroup programs use
+# fixed cgroup paths (/cgrouptest), and a program killed by the timeout may
+# leave its container behind in the runtime's default --root.
 #
 # Example: hack/runtime-validation.sh /usr/sbin/runc /usr/local/bin/onggi-runc
 set -euo pipefail
@@ -37,7 +41,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 tools="$repo/tools/runtime-tools"
 timeout_s=${VALIDATION_TIMEOUT:-120}
 only=${VALIDATION_ONLY:-}
-retries=${VALIDATION_RETRIES:-1}
+retries=${VALIDATION_RETRIES:-2}
 suite=github.com/opencontainers/runtime-tools
 
 runtimes=()
@@ -140,7 +144,11 @@ for rt in "${runtimes[@]}"; do
 	done
 	echo "TOTAL (runtime: $label): $pass pass, $fail fail, $skipped skip of ${#programs[@]} programs"
 done
-echo "TAP logs: $work/logs (kept only with VALIDATION_WORK or VALIDATION_KEEP=1)"
+if [ -n "${VALIDATION_WORK:-}" ] || [ "${VALIDATION_KEEP:-}" = 1 ]; then
+	echo "TAP logs: $work/logs"
+else
+	echo "TAP logs: removed at exit (set VALIDATION_KEEP=1 or VALIDATION_WORK to keep them)"
+fi
 
 status=0
 if [ ${#labels[@]} -eq 1 ]; then

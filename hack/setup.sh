@@ -1,7 +1,7 @@
 #!/bin/sh
 # Sets up onggi on a fresh Debian machine (as root) and runs a real container:
 # installs the Debian packages, builds onggi into /usr/local/bin (with the
-# onggi-runc link), then runs a busybox bundle with the runtime.
+# onggi-runc link), makes the busybox image and runs it with the runtime.
 set -eu
 cd "$(dirname "$0")/.."
 ./hack/deps.sh
@@ -9,13 +9,14 @@ go build -o /usr/local/bin/onggi ./cmd/onggi
 ln -sf onggi /usr/local/bin/onggi-runc
 echo "built $(command -v onggi)"
 
+# The main job at this stage: make the busybox base image locally (no
+# registry needed), unpack it into an OCI bundle and run it with the runtime.
+onggi image bootstrap busybox
+onggi images busybox
+
 bundle=$(mktemp -d /tmp/onggi-demo.XXXXXX)
 trap 'onggi-runc delete -f onggi-demo >/dev/null 2>&1 || true; rm -rf "$bundle"' EXIT
-mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/sys" "$bundle/rootfs/dev" "$bundle/rootfs/etc" "$bundle/rootfs/tmp"
-cp /bin/busybox "$bundle/rootfs/bin/busybox"
-/bin/busybox --install -s "$bundle/rootfs/bin"
-echo 'root:x:0:0:root:/root:/bin/sh' > "$bundle/rootfs/etc/passwd"
-echo 'root:x:0:' > "$bundle/rootfs/etc/group"
+onggi image unpack busybox "$bundle/rootfs"
 cd "$bundle"
 onggi-runc spec
 jq '.process.terminal = false

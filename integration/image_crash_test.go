@@ -88,3 +88,41 @@ func waitIngest(t *testing.T, dir string) {
 	}
 	t.Fatal("load never started writing the layer")
 }
+
+// TestImageConcurrentLoads runs several loads of one archive and prunes at
+// the same time on one root: every command must succeed and the store must
+// end with the one image, intact.
+func TestImageConcurrentLoads(t *testing.T) {
+	src := newImageCLI(t)
+	id := src.bootstrapBusybox()
+	archive := filepath.Join(t.TempDir(), "bb.tar")
+	src.ok("save", "-o", archive, "busybox")
+	dst := newImageCLI(t)
+	type outcome struct {
+		args []string
+		r    result
+	}
+	jobs := [][]string{{"load", "-i", archive}, {"load", "-i", archive}, {"load", "-i", archive},
+		{"image", "prune", "-f"}, {"load", "-i", archive}, {"image", "prune", "-a", "-f", "--filter", "label=none"}}
+	done := make(chan outcome, len(jobs))
+	for _, args := range jobs {
+		go func() { done <- outcome{args, runCmd(t, dst.command(args...))} }()
+	}
+	for range jobs {
+		o := <-done
+		if o.r.code != 0 {
+			t.Errorf("onggi %s: %v", strings.Join(o.args, " "), o.r)
+		}
+	}
+	if got := dst.inspect("busybox").ID; got != id {
+		t.Fatalf("after concurrent loads: %s, want %s", got, id)
+	}
+	if q := imageLines(dst.ok("images", "-q")); len(q) != 1 {
+		t.Errorf("images: %q", q)
+	}
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	dst.ok("image", "unpack", "busybox", dir)
+	if _, err := os.Stat(filepath.Join(dir, "bin", "busybox")); err != nil {
+		t.Errorf("unpacked image lacks busybox: %v", err)
+	}
+}

@@ -101,10 +101,27 @@ func TestRegistryCLIPushPull(t *testing.T) {
 	if out = b.ok("pull", "-q", addr+"/mirror/busybox:1"); strings.TrimSpace(out) != addr+"/mirror/busybox:1" {
 		t.Fatalf("pull -q: %q", out)
 	}
+	// --all-tags both ways.
+	a.ok("tag", "busybox", addr+"/all/busybox:x")
+	a.ok("tag", "busybox", addr+"/all/busybox:y")
+	if out = a.ok("push", "-a", addr+"/all/busybox"); !strings.Contains(out, "x: digest:") || !strings.Contains(out, "y: digest:") {
+		t.Fatalf("push -a:\n%s", out)
+	}
+	c := newImageCLI(t)
+	c.ok("pull", "-a", addr+"/all/busybox")
+	if c.inspect(addr+"/all/busybox:x").ID != id || c.inspect(addr+"/all/busybox:y").ID != id {
+		t.Fatal("pull -a did not fetch every tag")
+	}
 	// Nothing is garbage while every manifest is tagged.
 	gc := a.ok("registry", "gc", "--storage", storage, "--grace", "0s", "--dry-run")
 	if !strings.Contains(gc, "would delete 0 blobs") {
 		t.Fatalf("gc --dry-run: %s", gc)
+	}
+	if r := a.run("registry", "gc", "--storage", storage, "--grace", "0s"); r.code == 0 {
+		t.Fatalf("a real gc with no grace period was allowed: %v", r)
+	}
+	if gc = a.ok("registry", "gc", "--storage", storage); !strings.Contains(gc, "deleted 0 blobs") {
+		t.Fatalf("gc: %s", gc)
 	}
 	if r := b.run("pull", addr+"/library/nonexistent:1"); r.code == 0 {
 		t.Fatalf("pull of a missing image succeeded: %v", r)

@@ -51,6 +51,9 @@ func runInit(_ *os.File, sc *syncConn) error {
 		return err
 	}
 	cfg := m.Config
+	// Now, while threads can still be created: after a seccomp profile
+	// without clone3 is loaded, Go cannot start the signal thread.
+	exitOnSignal()
 	if !cfg.NoNewKeyring {
 		// A session keyring of its own, so the container cannot reach
 		// the host's keys (runc does the same).
@@ -75,7 +78,6 @@ func runInit(_ *os.File, sc *syncConn) error {
 	if err != nil {
 		return err
 	}
-	exitOnSignal()
 	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
 		return err
 	}

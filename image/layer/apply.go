@@ -158,10 +158,8 @@ func (a *applier) entry(hdr *tar.Header, tr io.Reader) error {
 		return err
 	}
 	base, parent := path.Base(name), path.Dir(name)
-	if name != "." {
-		if err := a.root.MkdirAll(parent, 0o755); err != nil {
-			return classify(err)
-		}
+	if _, err := a.parent.get(a.root, parent); err != nil {
+		return classify(err)
 	}
 	if base == WhiteoutOpaque {
 		return a.opaque(parent)
@@ -197,80 +195,6 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", errdefs.ErrInvalid, err)
 	}
 	return err
-}
-
-// clear removes whatever an earlier entry left at name, except a directory
-// that a directory entry keeps (tars list a dir again to set its metadata).
-func (a *applier) clear(name string, keepDir bool) error {
-	if name == "." {
-		return nil
-	}
-	fi, err := a.root.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return classify(err)
-	}
-	if keepDir && fi.IsDir() {
-		return nil
-	}
-	a.parent.close() // a removed dir may be the cached parent
-	if fi.IsDir() {
-		return classify(a.root.RemoveAll(name))
-	}
-	return classify(a.root.Remove(name))
-}
-
-func (a *applier) mkdir(name string, hdr *tar.Header) error {
-	if name != "." {
-		err := a.root.Mkdir(name, 0o700)
-		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return classify(err)
-		}
-	}
-	f, err := a.root.Open(name)
-	if err != nil {
-		return classify(err)
-	}
-	defer f.Close()
-	if err := a.attrs(f, hdr); err != nil {
-		return err
-	}
-	a.dirTime = append(a.dirTime, dirTime{name, hdr.AccessTime, hdr.ModTime})
-	return nil
-}
-
-func (a *applier) file(name string, hdr *tar.Header, r io.Reader) (retErr error) {
-	f, err := a.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return classify(err)
-	}
-	defer func() {
-		if err := f.Close(); retErr == nil && err != nil {
-			retErr = err
-		}
-	}()
-	if _, err := io.CopyBuffer(f, r, a.buf); err != nil {
-		return err
-	}
-	if err := a.attrs(f, hdr); err != nil {
-		return err
-	}
-	return a.setTimes(name, hdr.AccessTime, hdr.ModTime)
-}
-
-func (a *applier) symlink(name string, hdr *tar.Header) error {
-	// The target is only text: it is never followed while applying (every
-	// later lookup goes through os.Root, which refuses escapes).
-	if err := a.root.Symlink(hdr.Linkname, name); err != nil {
-		return classify(err)
-	}
-	a.parent.close()
-	if err := a.lchown(name, hdr); err != nil {
-		return err
-	}
-	return a.setTimes(name, hdr.AccessTime, hdr.ModTime)
 }
 
 func (a *applier) hardlink(name string, hdr *tar.Header) error {

@@ -52,7 +52,14 @@ func (a *applier) lchown(name string, hdr *tar.Header) error {
 	if a.opts.NoSameOwner {
 		return nil
 	}
-	return classify(a.root.Lchown(name, hdr.Uid, hdr.Gid))
+	pf, err := a.parent.get(a.root, path.Dir(name))
+	if err != nil {
+		return classify(err)
+	}
+	if err := unix.Fchownat(int(pf.Fd()), path.Base(name), hdr.Uid, hdr.Gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return &os.PathError{Op: "fchownat", Path: name, Err: err}
+	}
+	return nil
 }
 
 // setTimes sets name's times without following a final symlink.

@@ -1,6 +1,8 @@
 package layer
 
 import (
+	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path"
@@ -58,7 +60,11 @@ func (a *applier) marker(name string) error {
 }
 
 // parentCache keeps the last parent directory open: tar entries come in
-// directory order, so most *at calls reuse it.
+// directory order, so most entries cost one *at call on it instead of a
+// component-by-component walk from the root. The fd was opened through
+// os.Root, so it is inside the layer; every *at call on it acts on the
+// final name only, without following it (O_NOFOLLOW, AT_SYMLINK_NOFOLLOW,
+// or calls that never follow: mkdirat, symlinkat, mknodat, unlinkat).
 type parentCache struct {
 	name string
 	f    *os.File
@@ -70,6 +76,13 @@ func (p *parentCache) get(root *os.Root, name string) (*os.File, error) {
 	}
 	p.close()
 	f, err := root.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Tars may omit parent directories; create them as tar does.
+		if err := root.MkdirAll(name, 0o755); err != nil {
+			return nil, err
+		}
+		f, err = root.Open(name)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -190,11 +190,16 @@ func TestPullManifestListPreserved(t *testing.T) {
 }
 
 // TestPullRetriesDroppedConnection cuts the first download of every blob
-// half-way; the pull must still complete with verified content.
+// half-way; the pull must resume with Range requests and complete with
+// verified content.
 func TestPullRetriesDroppedConnection(t *testing.T) {
 	var cut cutter
+	var resumed atomic.Int32
 	e := startRegistry(t, nil, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Range") != "" {
+				resumed.Add(1)
+			}
 			if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/sha256:") && cut.first(r.URL.Path) {
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, r)
@@ -222,8 +227,8 @@ func TestPullRetriesDroppedConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pr.Image.ID != img.ID || cut.count.Load() < 2 {
-		t.Fatalf("pulled %s after %d cuts", pr.Image.ID, cut.count.Load())
+	if pr.Image.ID != img.ID || cut.count.Load() < 2 || resumed.Load() < 2 {
+		t.Fatalf("pulled %s after %d cuts and %d resumed requests", pr.Image.ID, cut.count.Load(), resumed.Load())
 	}
 }
 

@@ -71,6 +71,18 @@ func (p *Progress) Bytes(d digest.Digest, verb string, done, total int64) {
 	p.set(shortID(d), fmt.Sprintf("%s: %-11s %s %s/%s", shortID(d), verb, bar(done, total), humanSize(done), humanSize(total)), false)
 }
 
+// Reset starts a new block of layer lines (the next image), leaving the
+// previous block and anything printed after it in place.
+func (p *Progress) Reset() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drawn, p.order = 0, nil
+	clear(p.lines)
+}
+
 // Printf prints a line outside the per-layer block.
 func (p *Progress) Printf(format string, args ...any) {
 	if p == nil {
@@ -78,8 +90,8 @@ func (p *Progress) Printf(format string, args ...any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.drawn = 0 // the block is done being redrawn; later lines go below
-	p.order = nil
+	p.drawn, p.order = 0, nil // later layer lines start a new block below
+	clear(p.lines)
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 

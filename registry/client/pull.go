@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -39,6 +40,7 @@ func (c *Client) Pull(ctx context.Context, ref string) (*PullResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.progress.Reset()
 	lease, err := c.images.Lease(ctx)
 	if err != nil {
 		return nil, err
@@ -54,7 +56,7 @@ func (c *Client) Pull(ctx context.Context, ref string) (*PullResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", local.Familiar(), err)
 	}
-	if res.Fresh, err = c.fetchBlobs(ctx, r.Context(), m, opts); err != nil {
+	if res.Fresh, err = c.fetchBlobs(ctx, r.Context(), m); err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", local.Familiar(), err)
 	}
 	names := []string{local.String()}
@@ -115,8 +117,9 @@ func (c *Client) fetchManifests(ctx context.Context, r name.Reference, top ocisp
 
 // fetchBlobs downloads the config and layers of m not yet stored, several
 // at a time. It reports whether anything was downloaded.
-func (c *Client) fetchBlobs(ctx context.Context, repo name.Repository, m ocispec.Manifest, opts []remote.Option) (bool, error) {
+func (c *Client) fetchBlobs(ctx context.Context, repo name.Repository, m ocispec.Manifest) (bool, error) {
 	blobs := append([]ocispec.Descriptor{m.Config}, m.Layers...)
+	var hc *http.Client // one authenticated client (one token) for all blobs
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex
@@ -135,13 +138,19 @@ func (c *Client) fetchBlobs(ctx context.Context, repo name.Repository, m ocispec
 		if isLayer {
 			c.progress.Status(b.Digest, "Pulling fs layer")
 		}
+		if hc == nil {
+			var err error
+			if hc, err = c.blobClient(ctx, repo); err != nil {
+				return false, err
+			}
+		}
 		fresh = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if err := c.fetchBlob(ctx, repo, b, isLayer, opts); err != nil {
+			if err := c.fetchBlob(ctx, hc, repo, b, isLayer); err != nil {
 				mu.Lock()
 				if firstEr == nil {
 					firstEr = err
@@ -154,16 +163,17 @@ func (c *Client) fetchBlobs(ctx context.Context, repo name.Repository, m ocispec
 	return fresh, firstEr
 }
 
-// fetchBlob downloads one blob, retrying from scratch after a dropped
-// connection or a digest mismatch; the content store verifies the digest
-// and size before the blob becomes visible.
-func (c *Client) fetchBlob(ctx context.Context, repo name.Repository, b ocispec.Descriptor, isLayer bool, opts []remote.Option) error {
+// fetchBlob downloads one blob. A dropped connection resumes where it
+// stopped (resumingReader); any other failure, a digest mismatch included,
+// starts the blob again. The content store verifies digest and size before
+// the blob becomes visible.
+func (c *Client) fetchBlob(ctx context.Context, hc *http.Client, repo name.Repository, b ocispec.Descriptor, isLayer bool) error {
 	var err error
 	for attempt := 0; attempt <= c.retries; attempt++ {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		if err = c.downloadOnce(ctx, repo, b, isLayer, opts); err == nil {
+		if err = c.downloadOnce(ctx, hc, repo, b, isLayer); err == nil {
 			if isLayer {
 				c.progress.Status(b.Digest, "Pull complete")
 			}
@@ -176,15 +186,8 @@ func (c *Client) fetchBlob(ctx context.Context, repo name.Repository, b ocispec.
 	return fmt.Errorf("blob %s: %w", b.Digest, err)
 }
 
-func (c *Client) downloadOnce(ctx context.Context, repo name.Repository, b ocispec.Descriptor, isLayer bool, opts []remote.Option) error {
-	l, err := remote.Layer(repo.Digest(b.Digest.String()), opts...)
-	if err != nil {
-		return err
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		return err
-	}
+func (c *Client) downloadOnce(ctx context.Context, hc *http.Client, repo name.Repository, b ocispec.Descriptor, isLayer bool) error {
+	rc := newResumingReader(ctx, hc, repo, b.Digest, b.Size, c.retries)
 	defer rc.Close()
 	var src io.Reader = rc
 	if isLayer && c.progress != nil {

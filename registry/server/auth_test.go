@@ -218,3 +218,24 @@ func TestExpiredAndTamperedTokens(t *testing.T) {
 	resp, body = tr.do("GET", path, nil, withBearer(other.token("alice", scope)))
 	tr.expect(resp, body, http.StatusUnauthorized, "UNAUTHORIZED")
 }
+
+// TestMountAsksForSourceScope: a token for the target alone gets a
+// challenge naming the source too; with that scope the mount succeeds.
+func TestMountAsksForSourceScope(t *testing.T) {
+	tr := newTestRegistry(t, authConfig(t))
+	img := randomImage(t, nil, "")
+	tr.pushImage("private/app", "v1", img, withBasic("alice", "alice-pw"))
+	layer := digest.FromBytes(img.layer)
+	path := "/v2/public/web/blobs/uploads/?mount=" + layer.String() + "&from=private/app"
+
+	narrow := tr.token("alice", "repository:public/web:pull,push")
+	resp, body := tr.do("POST", path, nil, withBearer(narrow))
+	tr.expect(resp, body, http.StatusUnauthorized, "UNAUTHORIZED")
+	ch := resp.Header.Get("WWW-Authenticate")
+	if !strings.Contains(ch, `scope="repository:public/web:pull,push repository:private/app:pull"`) {
+		t.Fatalf("challenge %q", ch)
+	}
+	wide := tr.token("alice", "repository:public/web:pull,push", "repository:private/app:pull")
+	resp, body = tr.do("POST", path, nil, withBearer(wide))
+	tr.expect(resp, body, http.StatusCreated, "")
+}

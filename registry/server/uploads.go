@@ -22,7 +22,15 @@ func (s *Server) startUpload(w http.ResponseWriter, r *http.Request, rt route, i
 		if err != nil {
 			return err
 		}
-		if s.mount(rt.name, q.Get("from"), d, id) {
+		from := q.Get("from")
+		if s.needsSourceScope(r, id, from) {
+			// The rules let this user read the source but the token was
+			// issued for the target alone: ask for a token covering both,
+			// as distribution does. Clients then retry the mount.
+			s.auth.Challenge(w.Header(), r, auth.Scope(rt.name, "pull", "push")+" "+auth.Scope(from, "pull"))
+			return newError(http.StatusUnauthorized, "UNAUTHORIZED", "mount needs pull access to "+from)
+		}
+		if s.mount(rt.name, from, d, id) {
 			s.blobCreated(w, rt.name, d)
 			return nil
 		}
@@ -65,6 +73,13 @@ func (s *Server) mount(repo, from string, d digest.Digest, id auth.Identity) boo
 		}
 	}
 	return s.store.MountBlob(repo, d) == nil
+}
+
+// needsSourceScope reports whether a mount from repository from fails only
+// for want of the token scope, not of the right.
+func (s *Server) needsSourceScope(r *http.Request, id auth.Identity, from string) bool {
+	return s.auth != nil && from != "" && isToken(r) && storage.ValidateName(from) == nil &&
+		!s.auth.Allowed(id, from, "pull") && s.auth.CanList(id, from)
 }
 
 func (s *Server) readable(id auth.Identity, repo string) bool {

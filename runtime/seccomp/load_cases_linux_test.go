@@ -47,6 +47,26 @@ func TestLoadErrno(t *testing.T) {
 	}
 }
 
+// Load leaves no_new_privs to process.noNewPrivileges: without it and
+// without CAP_SYS_ADMIN the kernel refuses the filter, and Load says why.
+func TestLoadDoesNotSetNoNewPrivs(t *testing.T) {
+	testbundle.RequireRoot(t)
+	cfg := &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+		{Names: []string{"getcwd"}, Action: specs.ActErrno},
+	}}
+	res, st, out := startChild(t, childPlan{Seccomp: cfg, Probes: []probe{{Name: "nnp", Kind: "nnp"}}})
+	if !st.Success() {
+		t.Fatalf("child failed: %v: %s", st, out)
+	}
+	if res["nnp"] != 0 {
+		t.Errorf("no_new_privs is %d after Load, want 0", res["nnp"])
+	}
+	_, st, out = startChild(t, childPlan{Seccomp: cfg, DropSysAdmin: true})
+	if st.ExitCode() != 3 || !strings.Contains(out, "no_new_privs") {
+		t.Errorf("Load without CAP_SYS_ADMIN or no_new_privs: %v, output %q; want the load refused with a hint", st, out)
+	}
+}
+
 func TestLoadArgConditions(t *testing.T) {
 	testbundle.RequireRoot(t)
 	exdev := uptr(uint(unix.EXDEV))

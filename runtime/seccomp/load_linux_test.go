@@ -29,8 +29,10 @@ const childEnv = "ONGGI_SECCOMP_TEST_CHILD"
 type childPlan struct {
 	Seccomp  *specs.LinuxSeccomp
 	Listener string // send the notify fd here (LoadNotify + SendToListener)
-	Probes   []probe
-	Exec     []string
+	// DropSysAdmin removes CAP_SYS_ADMIN from the loading thread first.
+	DropSysAdmin bool
+	Probes       []probe
+	Exec         []string
 }
 
 // probe is one syscall made by the child, chosen by Kind: mkdir (Path),
@@ -63,6 +65,12 @@ func runChild(planPath string) int {
 	runtime.LockOSThread()
 	// A killed child must not leave a core file in the package folder.
 	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	if plan.DropSysAdmin {
+		if err := dropSysAdmin(); err != nil {
+			fmt.Fprintln(os.Stderr, "child: dropping CAP_SYS_ADMIN:", err)
+			return 2
+		}
+	}
 	if err := childLoad(plan); err != nil {
 		fmt.Fprintln(os.Stderr, "child: loading:", err)
 		return 3
@@ -80,6 +88,18 @@ func runChild(planPath string) int {
 		return 5
 	}
 	return 0
+}
+
+// dropSysAdmin clears CAP_SYS_ADMIN from this thread's effective set
+// (capabilities are per thread; the thread is locked).
+func dropSysAdmin() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	data[unix.CAP_SYS_ADMIN/32].Effective &^= 1 << (unix.CAP_SYS_ADMIN % 32)
+	return unix.Capset(&hdr, &data[0])
 }
 
 func childLoad(plan childPlan) error {
@@ -113,6 +133,13 @@ func (p probe) run() syscall.Errno {
 	case "getpgid":
 		_, _, errno := unix.Syscall(unix.SYS_GETPGID, uintptr(p.Arg0), 0, 0)
 		return errno
+	case "nnp":
+		// Not an errno: the no_new_privs bit itself (0 or 1).
+		v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
+		if err != nil {
+			return unix.EINVAL
+		}
+		return syscall.Errno(v)
 	case "swapoff":
 		ptr, perr := unix.BytePtrFromString(p.Path)
 		if perr != nil {

@@ -41,6 +41,9 @@ var scmpOps = map[specs.LinuxSeccompOperator]libseccomp.ScmpCompareOp{
 // execs right after). A nil cfg loads nothing. A cfg that uses
 // SCMP_ACT_NOTIFY must go through LoadNotify, which returns the listener fd.
 func Load(cfg *specs.LinuxSeccomp) error {
+	if err := Validate(cfg); err != nil {
+		return err
+	}
 	if cfg != nil && usesNotify(cfg) {
 		return fmt.Errorf("linux.seccomp uses SCMP_ACT_NOTIFY: load it with LoadNotify to get the listener fd: %w", ErrUnsupported)
 	}
@@ -66,6 +69,10 @@ func LoadNotify(cfg *specs.LinuxSeccomp) (*os.File, error) {
 	}
 	defer filter.Release()
 	if err := filter.Load(); err != nil {
+		if errors.Is(err, unix.EACCES) {
+			// The kernel's rule: a filter needs no_new_privs or CAP_SYS_ADMIN.
+			return nil, fmt.Errorf("loading seccomp filter (set no_new_privs or keep CAP_SYS_ADMIN until loaded): %w", err)
+		}
 		return nil, fmt.Errorf("loading seccomp filter: %w", err)
 	}
 	if !usesNotify(cfg) {
@@ -104,6 +111,9 @@ func compile(cfg *specs.LinuxSeccomp) (_ *libseccomp.ScmpFilter, retErr error) {
 	if err := filter.SetNoNewPrivsBit(false); err != nil {
 		return nil, fmt.Errorf("clearing seccomp no_new_privs attribute: %w", err)
 	}
+	// Without raw return codes libseccomp 2.5 turns every kernel refusal
+	// into ECANCELED; ignore failure on libseccomp older than API 4.
+	_ = filter.SetRawRC(true)
 	if err := addArchs(filter, cfg.Architectures); err != nil {
 		return nil, err
 	}
