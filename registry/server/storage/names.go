@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/opencontainers/go-digest"
 
@@ -14,9 +15,14 @@ import (
 // The grammar from the distribution spec. Because every path component must
 // start and end with [a-z0-9], names can never contain "..", "." alone,
 // a leading "_" or a backslash: they are safe to join into filesystem paths.
+//
+// They compile on first use, not at package init: every onggi process links
+// this package, including the container init on the start path (DESIGN.md).
 var (
-	nameRE = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)
-	tagRE  = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+	nameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)
+	})
+	tagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`) })
 )
 
 // MaxNameLength bounds repository names (the spec's 255 for host plus name).
@@ -24,7 +30,7 @@ const MaxNameLength = 255
 
 // ValidateName reports whether name is a valid repository name.
 func ValidateName(name string) error {
-	if len(name) == 0 || len(name) > MaxNameLength || !nameRE.MatchString(name) {
+	if len(name) == 0 || len(name) > MaxNameLength || !nameRE().MatchString(name) {
 		return fmt.Errorf("%w: %q", ErrNameInvalid, name)
 	}
 	return nil
@@ -32,7 +38,7 @@ func ValidateName(name string) error {
 
 // ValidateTag reports whether tag is a valid tag.
 func ValidateTag(tag string) error {
-	if !tagRE.MatchString(tag) {
+	if !tagRE().MatchString(tag) {
 		return fmt.Errorf("%w: %q", ErrTagInvalid, tag)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -26,7 +27,8 @@ type Upload struct {
 	Size    int64     `json:"-"` // bytes received so far
 }
 
-var uploadIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// Compiled on first use, off the start path of every other onggi process.
+var uploadIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{32}$`) })
 
 // StartUpload opens a new upload session for repo.
 func (s *Store) StartUpload(repo string) (Upload, error) {
@@ -56,7 +58,7 @@ func (s *Store) StartUpload(repo string) (Upload, error) {
 
 // StatUpload returns the state of upload id, which must belong to repo.
 func (s *Store) StatUpload(repo, id string) (Upload, error) {
-	if !uploadIDRE.MatchString(id) {
+	if !uploadIDRE().MatchString(id) {
 		return Upload{}, fmt.Errorf("upload %q: %w", id, ErrUploadUnknown)
 	}
 	defer s.lock(id)()
@@ -87,7 +89,7 @@ func (s *Store) statUpload(repo, id string) (Upload, error) {
 // upload is rolled back to its previous size so that a client can resume
 // from the offset StatUpload reports.
 func (s *Store) WriteUpload(repo, id string, start, length int64, r io.Reader) (Upload, error) {
-	if !uploadIDRE.MatchString(id) {
+	if !uploadIDRE().MatchString(id) {
 		return Upload{}, fmt.Errorf("upload %q: %w", id, ErrUploadUnknown)
 	}
 	defer s.lock(id)()
@@ -175,7 +177,7 @@ func (s *Store) saveHashState(id string, size int64, h hash.Hash) {
 // CommitUpload verifies that upload id's data has digest d and makes it
 // visible as blob d of repo. On a digest mismatch the upload is discarded.
 func (s *Store) CommitUpload(repo, id string, d digest.Digest) error {
-	if !uploadIDRE.MatchString(id) {
+	if !uploadIDRE().MatchString(id) {
 		return fmt.Errorf("upload %q: %w", id, ErrUploadUnknown)
 	}
 	defer s.lock(id)()
@@ -242,7 +244,7 @@ func (s *Store) placeBlob(src string, d digest.Digest) error {
 
 // CancelUpload discards upload id.
 func (s *Store) CancelUpload(repo, id string) error {
-	if !uploadIDRE.MatchString(id) {
+	if !uploadIDRE().MatchString(id) {
 		return fmt.Errorf("upload %q: %w", id, ErrUploadUnknown)
 	}
 	defer s.lock(id)()
