@@ -20,7 +20,9 @@ import (
 func (s *Store) WriteLayer(ctx context.Context, c layer.Compression, produce func(w io.Writer) error) (ocispec.Descriptor, digest.Digest, error) {
 	pr, pw := io.Pipe()
 	diff := digest.SHA256.Digester()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		zw, err := layer.Compress(pw, c)
 		if err != nil {
 			pw.CloseWithError(err)
@@ -34,6 +36,7 @@ func (s *Store) WriteLayer(ctx context.Context, c layer.Compression, produce fun
 	}()
 	desc, err := s.content.Ingest(ctx, layerMediaType(c), pr)
 	pr.CloseWithError(io.ErrClosedPipe) // stop the producer if Ingest failed early
+	<-done
 	if err != nil {
 		return ocispec.Descriptor{}, "", fmt.Errorf("writing layer: %w", err)
 	}

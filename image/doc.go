@@ -9,20 +9,40 @@
 //   - content:   the blob store (sha256, verified, temp → fsync → rename)
 //   - reference: Docker-style reference normalisation
 //   - manifest:  OCI and Docker schema 2 manifests/indexes, platforms
-//   - layer:     safe tar application (whiteouts, no escapes) and diffs
+//   - layer:     safe tar application (whiteouts, no escapes), diffs, Tar
 //   - snapshot:  per-layer directories shared by images, overlay or copy
-//     mounts described as data
+//     snapshots described as mount data
 //   - errdefs:   the error classes (re-exported here)
+//
+// Typical flows:
+//
+//	load/import/pull/commit/build:
+//	    lease := s.Lease(ctx)           // holds off GC
+//	    s.Content().Write / Ingest, or s.WriteLayer(ctx, c, producer)
+//	    s.Put(ctx, manifestDesc, names...) or s.Create(ctx, opts, names...)
+//	    lease.Unlock()
+//	run:    mounts, _ := s.Prepare(ctx, containerID, img)  // runtime mounts them
+//	commit: s.WriteLayer(ctx, layer.Gzip, func(w) { s.Snapshots().Diff(ctx, id, w) })
+//	rm:     s.Snapshots().Remove(ctx, containerID)
+//	rmi/prune/system df: s.Remove, s.Prune, s.GC, s.DiskUsage
 //
 // On disk (root = <onggi --root>/image):
 //
 //	blobs/sha256/<hex>     content, immutable once renamed into place
 //	ingest/                temp files of in-flight writes (GC clears them)
 //	images.json            names → image ID and image records (atomic rewrite)
-//	snapshots/             layer dirs, short links, active container snapshots
-//	*.lock                 flock(2) files serialising writers across processes
+//	snapshots/             layers/<chain>, flat/<chain>, l/<short links>,
+//	                       active/<key>, tmp/, locks/, driver
+//	gc.lock, metadata.lock flock(2) files serialising writers across processes
+//
+// Concurrency and crashes: every file that readers trust is renamed into
+// place complete (blobs, images.json, layer and snapshot directories), and
+// cross-process exclusion uses flock(2), which the kernel drops when a
+// process dies; so kill -9 at any instant leaves at worst garbage in
+// ingest/ or snapshots/tmp, which GC removes.
 //
 // image/ imports no other onggi subsystem and never calls mount(2) for a
 // container: snapshots are returned as []snapshot.Mount for runtime/ to
-// mount. Linux-only code sits behind _linux.go / _other.go files.
+// mount (the snapshotter's one-time overlay probe is the only mount it
+// makes). Linux-only code sits behind _linux.go / _other.go files.
 package image

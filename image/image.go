@@ -23,8 +23,10 @@ type Image struct {
 	// RepoDigests are the full digest references naming the image
 	// (docker.io/library/busybox@sha256:…).
 	RepoDigests []string
-	// ManifestDigest is the digest of the manifest blob.
+	// ManifestDigest is the digest of the manifest blob; Target is its full
+	// descriptor (media type, digest, size), e.g. for an archive's index.
 	ManifestDigest digest.Digest
+	Target         ocispec.Descriptor
 	// IndexDigest is the index the manifest was selected from, if any.
 	IndexDigest digest.Digest
 	// Manifest is the decoded manifest; Manifest.MediaType tells OCI from
@@ -79,6 +81,11 @@ func (s *Store) Put(ctx context.Context, desc ocispec.Descriptor, names ...strin
 	img, err := s.resolveManifest(desc)
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range refs {
+		if r, _ := reference.ParseName(n); r.Digest() != "" && r.Digest() != img.ManifestDigest && r.Digest() != img.IndexDigest {
+			return nil, fmt.Errorf("name %s: %w: the image's manifest is %s", reference.Familiar(n), ErrInvalid, img.ManifestDigest)
+		}
 	}
 	err = s.update(ctx, func(d *db) error {
 		rec, ok := d.Images[img.ID]
@@ -169,6 +176,7 @@ func (s *Store) load(img *Image) error {
 		return fmt.Errorf("image %s: %w: %d layers but %d diff IDs", m.Config.Digest, ErrInvalid, len(m.Layers), len(cfg.RootFS.DiffIDs))
 	}
 	img.ID, img.Manifest, img.Config, img.ConfigJSON = m.Config.Digest, m, cfg, cfgRaw
+	img.Target = ocispec.Descriptor{MediaType: m.MediaType, Digest: img.ManifestDigest, Size: int64(len(raw))}
 	img.Size = m.Config.Size
 	for _, l := range m.Layers {
 		img.Size += l.Size

@@ -87,9 +87,6 @@ func (s *Store) plan(d *db, id digest.Digest, ref string, opts RemoveOptions) (u
 	case byName:
 		r, _ := reference.Parse(ref)
 		n := r.String()
-		if _, ok := d.Names[n]; !ok { // resolved through a digest, not a stored name
-			n = ""
-		}
 		var rest []string
 		for _, x := range names {
 			if x != n {
@@ -97,7 +94,7 @@ func (s *Store) plan(d *db, id digest.Digest, ref string, opts RemoveOptions) (u
 			}
 		}
 		if len(rest) > 0 || (inUse && opts.Force) {
-			return nonEmpty(n), false, nil
+			return []string{n}, false, nil
 		}
 		if inUse {
 			return nil, false, fmt.Errorf("unable to remove repository reference %q (must force) - a container is using its referenced image %s: %w", ref, short(id), ErrInUse)
@@ -113,14 +110,8 @@ func (s *Store) plan(d *db, id digest.Digest, ref string, opts RemoveOptions) (u
 	return names, true, nil
 }
 
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
-}
-
-// isName reports whether ref named image id by a name rather than an ID.
+// isName reports whether ref named image id by one of its stored names
+// (a digest reference resolved through the manifest counts as an ID).
 func isName(d *db, ref string, id digest.Digest) bool {
 	if reference.IsID(ref) {
 		return false
@@ -129,14 +120,8 @@ func isName(d *db, ref string, id digest.Digest) bool {
 	if err != nil {
 		return false
 	}
-	if got, ok := d.Names[r.String()]; ok && got == id {
-		return true
-	}
-	if dg := r.Digest(); dg != "" {
-		got, ok := d.byManifest(r.Name(), dg)
-		return ok && got == id
-	}
-	return false
+	got, ok := d.Names[r.String()]
+	return ok && got == id
 }
 
 func distinctRepos(names []string) int {

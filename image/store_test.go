@@ -15,6 +15,7 @@ import (
 
 	"github.com/onggi/onggi/image/content"
 	"github.com/onggi/onggi/image/layer"
+	"github.com/onggi/onggi/image/manifest"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -70,7 +71,8 @@ func TestPutGetResolve(t *testing.T) {
 	s := openStore(t)
 	ctx := context.Background()
 	img := makeImage(t, s, map[string]string{"etc/hostname": "a"}, "busybox", "busybox:1", "localhost:5000/x/y:2")
-	if img.ID != img.Manifest.Config.Digest || len(img.Config.RootFS.DiffIDs) != 1 || img.Size <= 0 {
+	if img.ID != img.Manifest.Config.Digest || len(img.Config.RootFS.DiffIDs) != 1 || img.Size <= 0 ||
+		img.Target.Digest != img.ManifestDigest || img.Target.Size <= 0 || img.Target.MediaType != ocispec.MediaTypeImageManifest {
 		t.Fatalf("image %+v", img)
 	}
 	wantTags := "busybox:1 busybox:latest localhost:5000/x/y:2"
@@ -98,6 +100,14 @@ func TestPutGetResolve(t *testing.T) {
 	old, err := s.Get(ctx, img.ID.String())
 	if err != nil || strings.Join(old.FamiliarTags(), " ") != "busybox:1 localhost:5000/x/y:2" {
 		t.Fatalf("old image after tag move: %v %v", old.FamiliarTags(), err)
+	}
+	if _, err := s.Put(ctx, img.Target, "busybox@"+digest.FromString("other").String()); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("Put with a digest name of other content: %v", err)
+	}
+	withDigest, err := s.Put(ctx, img.Target, "busybox@"+img.ManifestDigest.String())
+	must(t, err)
+	if len(withDigest.RepoDigests) != 1 || withDigest.FamiliarDigests()[0] != "busybox@"+img.ManifestDigest.String() {
+		t.Fatalf("RepoDigests %v", withDigest.RepoDigests)
 	}
 	must(t, s.Tag(ctx, "busybox:1", "mine:v1"))
 	if got, _ := s.Get(ctx, "mine:v1"); got == nil || got.ID != img.ID {
@@ -291,5 +301,33 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPutIndexSelectsPlatform(t *testing.T) {
+	s := openStore(t, WithPlatform(ocispec.Platform{OS: "linux", Architecture: "amd64"}))
+	ctx := context.Background()
+	img := makeImage(t, s, map[string]string{"f": "amd64"})
+	arm := img.Target
+	arm.Digest = digest.FromString("arm manifest, not stored")
+	arm.Platform = &ocispec.Platform{OS: "linux", Architecture: "arm64"}
+	amd := img.Target
+	amd.Platform = &ocispec.Platform{OS: "linux", Architecture: "amd64"}
+	raw, idesc, err := manifest.MarshalIndex(ocispec.Index{Manifests: []ocispec.Descriptor{arm, amd}})
+	must(t, err)
+	_, err = s.Content().WriteBytes(ctx, idesc.MediaType, raw)
+	must(t, err)
+	got, err := s.Put(ctx, idesc, "multi:1")
+	must(t, err)
+	if got.ID != img.ID || got.IndexDigest != idesc.Digest || got.ManifestDigest != img.ManifestDigest {
+		t.Fatalf("Put(index) = %+v", got)
+	}
+	if byIndex, err := s.Get(ctx, "multi@"+idesc.Digest.String()); err != nil || byIndex.ID != img.ID {
+		t.Fatalf("Get by index digest: %v", err)
+	}
+	s2, err := Open(s.Root(), WithPlatform(ocispec.Platform{OS: "linux", Architecture: "s390x"}))
+	must(t, err)
+	if _, err := s2.Put(ctx, idesc); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Put(index) without our platform: %v", err)
 	}
 }

@@ -179,8 +179,9 @@ func validateLinux(s *specs.Spec) error {
 	if err := validateMappings(l, seen[specs.UserNamespace]); err != nil {
 		return err
 	}
-	if (s.Hostname != "" || s.Domainname != "") && !hasNewNS(l, specs.UTSNamespace) {
-		return invalid("hostname", "setting the hostname needs a new uts namespace")
+	// A uts namespace joined by path is fine (runc sets the name there).
+	if (s.Hostname != "" || s.Domainname != "") && !seen[specs.UTSNamespace] {
+		return invalid("hostname", "setting the hostname needs a uts namespace")
 	}
 	if len(l.TimeOffsets) > 0 && !hasNewNS(l, specs.TimeNamespace) {
 		return invalid("linux.timeOffsets", "needs a new time namespace")

@@ -80,3 +80,43 @@ func TestTerminal(t *testing.T) {
 		t.Fatalf("terminal output %q, want %q", out.String(), want)
 	}
 }
+
+// TestExecTerminal runs an exec'd process on a pty whose master comes over
+// the console socket, as `runc exec -t --console-socket` does.
+func TestExecTerminal(t *testing.T) {
+	testbundle.RequireRoot(t)
+	r := newRuntime(t)
+	c, err := r.Create(uniqueID(t), CreateOpts{Bundle: testbundle.Bundle(t, nil, "sleep", "1000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "console.sock")
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan *os.File, 1)
+	go func() { got <- receiveMaster(t, ln) }()
+	p := testbundle.Spec().Process
+	p.Terminal, p.Args = true, []string{"sh", "-c", "test -t 1 && echo exec-tty"}
+	proc, err := c.Exec(p, ExecOpts{ConsoleSocket: sock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	master := <-got
+	defer master.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, master); close(done) }()
+	if ps, err := proc.Wait(); err != nil || ps.ExitCode() != 0 {
+		t.Fatalf("exec: %v %v", ps, err)
+	}
+	<-done
+	if out.String() != "exec-tty\r\n" {
+		t.Fatalf("output %q", out.String())
+	}
+}

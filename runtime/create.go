@@ -209,7 +209,7 @@ func (c *create) applyCgroup() error {
 		return fmt.Errorf("cgroup of %s: %w", c.id, err)
 	}
 	c.st.CgroupPaths = cg.Paths()
-	if r := c.spec.Linux.Resources; r != nil {
+	if r := effectiveResources(c.spec); r != nil {
 		if err := cg.Set(r); err != nil {
 			return fmt.Errorf("linux.resources: %w", err)
 		}

@@ -135,9 +135,9 @@ func runExec(_ *os.File, sc *syncConn) error {
 			return err
 		}
 	}
-	path, err := prepareProcess(cfg)
+	pp, err := prepareProcess(cfg)
 	if err != nil {
 		return err
 	}
-	return finishAndExec(cfg, path)
+	return finishAndExec(pp)
 }

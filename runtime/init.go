@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/moby/sys/capability"
 	"github.com/onggi/onggi/runtime/hooks"
 	"github.com/onggi/onggi/runtime/rootfs"
 	"github.com/onggi/onggi/runtime/seccomp"
@@ -74,14 +75,14 @@ func runInit(_ *os.File, sc *syncConn) error {
 	if err := setupEnvironment(cfg); err != nil {
 		return err
 	}
-	path, err := prepareProcess(cfg)
+	pp, err := prepareProcess(cfg)
 	if err != nil {
 		return err
 	}
 	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
 		return err
 	}
-	return waitStartAndExec(cfg, path)
+	return waitStartAndExec(pp)
 }
 
 // setupRootfs mounts, runs the hooks due before pivot_root, and pivots.
@@ -138,50 +139,65 @@ func setupEnvironment(cfg *initConfig) error {
 	return rootfs.Finalize(spec)
 }
 
+// preparedProcess is a process set up but for the last steps before exec.
+type preparedProcess struct {
+	cfg  *initConfig
+	path string
+	caps capability.Capabilities // final sets, applied by finishAndExec
+}
+
 // prepareProcess applies the process's attributes that need privileges
-// (rlimits, oom score, seccomp without noNewPrivileges, user and
-// capabilities), umask and cwd, and resolves args[0]. Seccomp without
-// noNewPrivileges is loaded while CAP_SYS_ADMIN is still held, as runc does.
-func prepareProcess(cfg *initConfig) (string, error) {
+// (rlimits, oom score, user and capabilities), umask and cwd, and resolves
+// args[0]. Seccomp is left for finishAndExec, as late as possible: a Go
+// process that creates a thread after loading a profile that refuses
+// clone3 or rseq dies, so the window must be small.
+func prepareProcess(cfg *initConfig) (*preparedProcess, error) {
 	p := cfg.Process
 	if err := setRlimits(p.Rlimits); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := setOOMScoreAdj(p); err != nil {
-		return "", err
+		return nil, err
 	}
-	if sc := cfg.Spec.Linux.Seccomp; sc != nil && !p.NoNewPrivileges {
-		if err := seccomp.Load(sc); err != nil {
-			return "", fmt.Errorf("linux.seccomp: %w", err)
-		}
-	}
-	if err := switchUser(p); err != nil {
-		return "", err
+	keepAdmin := cfg.Spec.Linux.Seccomp != nil && !p.NoNewPrivileges
+	caps, err := switchUser(p, keepAdmin)
+	if err != nil {
+		return nil, err
 	}
 	if p.User.Umask != nil {
 		unix.Umask(int(*p.User.Umask))
 	}
 	if err := enterCwd(p.Cwd); err != nil {
-		return "", err
+		return nil, err
 	}
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return path, closeExtraFDs(3 + cfg.PreserveFDs)
+	return &preparedProcess{cfg: cfg, path: path, caps: caps}, closeExtraFDs(3 + cfg.PreserveFDs)
 }
 
-// finishAndExec sets noNewPrivileges and, with it, seccomp as late as
-// possible (fewer syscalls for the profile to allow), runs the
-// startContainer hooks and execs.
-func finishAndExec(cfg *initConfig, path string) error {
-	p := cfg.Process
+// finishAndExec loads seccomp (without noNewPrivileges: while
+// CAP_SYS_ADMIN is still held, as runc does), drops to the final
+// capabilities, sets noNewPrivileges and then loads seccomp in that case,
+// runs the startContainer hooks and execs.
+func finishAndExec(pp *preparedProcess) error {
+	cfg, p := pp.cfg, pp.cfg.Process
 	env := userEnv(p) // before seccomp: reading /etc/passwd may be filtered
+	sc := cfg.Spec.Linux.Seccomp
+	if sc != nil && !p.NoNewPrivileges {
+		if err := seccomp.Load(sc); err != nil {
+			return fmt.Errorf("linux.seccomp: %w", err)
+		}
+	}
+	if err := dropCaps(pp.caps); err != nil {
+		return err
+	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return &os.SyscallError{Syscall: "prctl(PR_SET_NO_NEW_PRIVS)", Err: err}
 		}
-		if sc := cfg.Spec.Linux.Seccomp; sc != nil {
+		if sc != nil {
 			if err := seccomp.Load(sc); err != nil {
 				return fmt.Errorf("linux.seccomp: %w", err)
 			}
@@ -194,8 +210,8 @@ func finishAndExec(cfg *initConfig, path string) error {
 			return err
 		}
 	}
-	err := unix.Exec(path, userArgs(p), env)
-	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, path, err)
+	err := unix.Exec(pp.path, userArgs(p), env)
+	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, pp.path, err)
 }
 
 // exitOnSignal makes a created container die of the usual termination
@@ -214,7 +230,8 @@ func exitOnSignal() {
 // waitStartAndExec blocks until Start connects to the start socket, then
 // execs. The connection is close-on-exec: Start sees EOF once the exec
 // succeeded, or reads the error.
-func waitStartAndExec(cfg *initConfig, path string) error {
+func waitStartAndExec(pp *preparedProcess) error {
+	cfg := pp.cfg
 	nfd, _, err := unix.Accept4(cfg.StartFD, unix.SOCK_CLOEXEC)
 	for err == unix.EINTR {
 		nfd, _, err = unix.Accept4(cfg.StartFD, unix.SOCK_CLOEXEC)
@@ -223,7 +240,7 @@ func waitStartAndExec(cfg *initConfig, path string) error {
 		return &os.SyscallError{Syscall: "accept(start socket)", Err: err}
 	}
 	unix.Close(cfg.StartFD)
-	err = finishAndExec(cfg, path)
+	err = finishAndExec(pp)
 	_, _ = unix.Write(nfd, []byte(err.Error()))
 	os.Exit(127)
 	return nil

@@ -337,7 +337,7 @@ func (c *Container) update(r *specs.LinuxResources) error {
 	if err := cg.Set(r); err != nil {
 		return fmt.Errorf("updating %s: %w", c.id, err)
 	}
-	st.Resources = r
+	st.Resources = mergeResources(st.Resources, r)
 	return writeState(c.dir(), st)
 }
 

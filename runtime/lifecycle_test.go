@@ -186,3 +186,35 @@ func TestTermKillsCreated(t *testing.T) {
 	}
 	wantStatus(t, c, specs.StateStopped)
 }
+
+// TestSignalAll kills every process of the container through its cgroup,
+// including one exec'd outside the init's process tree.
+func TestSignalAll(t *testing.T) {
+	testbundle.RequireRoot(t)
+	r := newRuntime(t)
+	c, err := r.Create(uniqueID(t), CreateOpts{Bundle: testbundle.Bundle(t, nil, "sleep", "1000")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := testbundle.Spec().Process
+	p.Args = []string{"sleep", "1000"}
+	proc, err := c.Exec(p, ExecOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pids, _ := c.Processes(); len(pids) != 2 {
+		t.Fatalf("processes %v", pids)
+	}
+	if err := c.Signal(syscall.SIGKILL, true); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _ := proc.Wait(); ps.ExitCode() != -1 {
+		t.Fatalf("exec'd process: %v", ps)
+	}
+	if code, _ := c.Wait(); code != 137 {
+		t.Fatalf("init exit %d", code)
+	}
+}

@@ -118,20 +118,51 @@ func capsFor(c *specs.LinuxCapabilities) (capability.Capabilities, error) {
 
 // switchUser drops the bounding set, changes groups, gid and uid keeping
 // the permitted capabilities across setuid (PR_SET_KEEPCAPS), then applies
-// the five capability sets. Capabilities are per thread: the caller runs on
-// a locked OS thread, the one that execs.
-func switchUser(p *specs.Process) error {
+// the capability sets. With keepAdmin, CAP_SYS_ADMIN stays effective on
+// top of them until dropCaps: loading seccomp without noNewPrivileges
+// needs it, and that load comes last. Capabilities are per thread: the
+// caller runs on a locked OS thread, the one that execs. It returns the
+// final sets for dropCaps.
+func switchUser(p *specs.Process, keepAdmin bool) (capability.Capabilities, error) {
 	caps, err := capsFor(p.Capabilities)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := caps.Apply(capability.BOUNDS); err != nil {
-		return fmt.Errorf("dropping bounding capabilities: %w", err)
+		return nil, fmt.Errorf("dropping bounding capabilities: %w", err)
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
-		return &os.SyscallError{Syscall: "prctl(PR_SET_KEEPCAPS)", Err: err}
+		return nil, &os.SyscallError{Syscall: "prctl(PR_SET_KEEPCAPS)", Err: err}
 	}
-	u := p.User
+	if err := setIDs(p.User); err != nil {
+		return nil, err
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return nil, &os.SyscallError{Syscall: "prctl(PR_SET_KEEPCAPS)", Err: err}
+	}
+	interim := caps
+	if keepAdmin {
+		if interim, err = capsFor(p.Capabilities); err != nil {
+			return nil, err
+		}
+		interim.Set(capability.EFFECTIVE|capability.PERMITTED, capability.CAP_SYS_ADMIN)
+	}
+	if err := interim.Apply(capability.CAPS); err != nil {
+		return nil, fmt.Errorf("applying process.capabilities: %w", err)
+	}
+	return caps, nil
+}
+
+// dropCaps applies the final capability sets (dropping a CAP_SYS_ADMIN
+// kept by switchUser) and raises the ambient ones.
+func dropCaps(caps capability.Capabilities) error {
+	if err := caps.Apply(capability.CAPS); err != nil {
+		return fmt.Errorf("applying process.capabilities: %w", err)
+	}
+	return raiseAmbient(caps)
+}
+
+func setIDs(u specs.User) error {
 	gids := make([]int, len(u.AdditionalGids))
 	for i, g := range u.AdditionalGids {
 		gids[i] = int(g)
@@ -145,13 +176,7 @@ func switchUser(p *specs.Process) error {
 	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
 		return fmt.Errorf("setting process.user.uid %d: %w", u.UID, err)
 	}
-	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
-		return &os.SyscallError{Syscall: "prctl(PR_SET_KEEPCAPS)", Err: err}
-	}
-	if err := caps.Apply(capability.CAPS); err != nil {
-		return fmt.Errorf("applying process.capabilities: %w", err)
-	}
-	return raiseAmbient(caps)
+	return nil
 }
 
 // raiseAmbient raises the ambient set. A capability missing from the

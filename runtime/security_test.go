@@ -190,3 +190,28 @@ func TestSelfExeCopiesRefuseWrites(t *testing.T) {
 		t.Fatal("binary changed")
 	}
 }
+
+// TestSeccomp loads a profile with and without noNewPrivileges (the latter
+// needs CAP_SYS_ADMIN at load time, which must not survive into the
+// process) and checks an errno action with an argument condition.
+func TestSeccomp(t *testing.T) {
+	for _, nnp := range []bool{true, false} {
+		eperm := uint(1)
+		res := run(t, func(s *specs.Spec) {
+			s.Process.NoNewPrivileges = nnp
+			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, Syscalls: []specs.LinuxSyscall{
+				{Names: []string{"mkdir", "mkdirat"}, Action: specs.ActErrno, ErrnoRet: &eperm},
+				// personality(0xffffffff) queries; refuse only PER_LINUX32 (8).
+				{Names: []string{"personality"}, Action: specs.ActErrno, ErrnoRet: &eperm,
+					Args: []specs.LinuxSeccompArg{{Index: 0, Value: 8, Op: specs.OpEqualTo}}},
+			}}
+		}, "sh", "-c", "mkdir /tmp/x; linux32 true && echo linux32 ok; grep -E '^(CapEff|Seccomp):' /proc/self/status")
+		// The spec's three capabilities (KILL, NET_BIND_SERVICE,
+		// AUDIT_WRITE), no CAP_SYS_ADMIN, filter mode 2.
+		want := "CapEff:\t0000000020000420\nSeccomp:\t2\n"
+		if !strings.Contains(res.err, "can't create directory '/tmp/x': Operation not permitted") ||
+			!strings.Contains(res.err, "personality(0x8): Operation not permitted") || res.out != want {
+			t.Errorf("nnp=%v: %+v", nnp, res)
+		}
+	}
+}

@@ -28,8 +28,13 @@ func TestApplyEntryTypes(t *testing.T) {
 	xf.xattrs = map[string]string{"user.k": "v", "trusted.overlay.opaque": "y"}
 	chr := ent{name: "dev/null", typ: tar.TypeChar, mode: 0o666, major: 1, minor: 3}
 	fifo := ent{name: "run/fifo", typ: tar.TypeFifo, mode: 0o600}
+	// An absolute symlink to a watched file: setting the link's owner and
+	// times must not reach its target.
+	outside := filepath.Join(t.TempDir(), "outside")
+	must(t, os.WriteFile(outside, []byte("x"), 0o600))
+	outsideBefore, _ := os.Stat(outside)
 	data := mkTar(t, dir("./"), dir("bin/"), suid, dir("home/"), dir("home/u/"), owned, xf,
-		symlink("lnk", "bin/su"), symlink("abs", "/etc/passwd"), hardlink("hl", "home/u/f"), dir("dev/"), chr, dir("run/"), fifo)
+		symlink("lnk", "bin/su"), symlink("abs", outside), hardlink("hl", "home/u/f"), dir("dev/"), chr, dir("run/"), fifo)
 	dst := filepath.Join(t.TempDir(), "layer")
 	res, err := Apply(context.Background(), dst, bytes.NewReader(data), Options{})
 	if err != nil {
@@ -59,8 +64,12 @@ func TestApplyEntryTypes(t *testing.T) {
 	check("lnk", 0o777|os.ModeSymlink, 0, 0)
 	check("dev/null", 0o666|os.ModeDevice|os.ModeCharDevice, 0, 0)
 	check("run/fifo", 0o600|os.ModeNamedPipe, 0, 0)
-	if l, _ := os.Readlink(filepath.Join(dst, "abs")); l != "/etc/passwd" {
+	if l, _ := os.Readlink(filepath.Join(dst, "abs")); l != outside {
 		t.Errorf("abs symlink -> %q", l)
+	}
+	check("abs", 0o777|os.ModeSymlink, 0, 0)
+	if after, _ := os.Stat(outside); !after.ModTime().Equal(outsideBefore.ModTime()) || after.Mode() != outsideBefore.Mode() {
+		t.Errorf("applying a symlink touched its target: %v → %v", outsideBefore.ModTime(), after.ModTime())
 	}
 	a, _ := os.Stat(filepath.Join(dst, "hl"))
 	b, _ := os.Stat(filepath.Join(dst, "home/u/f"))

@@ -115,4 +115,3 @@ func (a *applier) symlink(name string, hdr *tar.Header) error {
 	}
 	return a.setTimes(name, hdr.AccessTime, hdr.ModTime)
 }
-

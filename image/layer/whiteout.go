@@ -2,8 +2,8 @@ package layer
 
 import (
 	"errors"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"strings"

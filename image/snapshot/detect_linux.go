@@ -33,6 +33,9 @@ func overlaySupported(tmp string) (retErr error) {
 	}
 	data := fmt.Sprintf("lowerdir=%s:%s,upperdir=%s,workdir=%s", filepath.Join(dir, "lower2"), filepath.Join(dir, "lower1"),
 		filepath.Join(dir, "upper"), filepath.Join(dir, "work"))
+	for _, o := range overlayExtraOptions() { // the options real mounts will carry
+		data += "," + o
+	}
 	merged := filepath.Join(dir, "merged")
 	if err := unix.Mount("overlay", merged, "overlay", 0, data); err != nil {
 		return &os.PathError{Op: "mount overlay", Path: merged, Err: err}
@@ -43,12 +46,19 @@ func overlaySupported(tmp string) (retErr error) {
 	return nil
 }
 
-// overlayExtraOptions are options every overlay mount gets. index=off
-// (when the kernel has the knob) lets one lower dir serve many overlays
-// without inode-index conflicts, as containerd does.
+// overlayExtraOptions are options every overlay mount gets, each only when
+// the kernel knows it. index=off lets one lower dir serve many overlays
+// without inode-index conflicts (as containerd does). redirect_dir=off and
+// metacopy=off keep the upper dir a plain tree of whole files: with them
+// on (a distribution's default may do so), a renamed directory becomes a
+// redirect xattr and a chmod a data-less copy-up, which Diff, reading the
+// upper dir directly, would turn into a wrong layer.
 func overlayExtraOptions() []string {
-	if _, err := os.Stat("/sys/module/overlay/parameters/index"); err == nil {
-		return []string{"index=off"}
+	var out []string
+	for _, p := range []string{"index", "redirect_dir", "metacopy"} {
+		if _, err := os.Stat("/sys/module/overlay/parameters/" + p); err == nil {
+			out = append(out, p+"=off")
+		}
 	}
-	return nil
+	return out
 }

@@ -44,11 +44,8 @@ func (s *Snapshotter) create(ctx context.Context, key string, diffIDs []digest.D
 		return nil, err
 	}
 	defer l.Unlock()
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("snapshot %q: %w", key, errdefs.ErrExists)
-		}
-		return nil, fmt.Errorf("creating snapshot %q: %w", key, err)
+	if err := s.mkActive(dir, key); err != nil {
+		return nil, err
 	}
 	defer func() {
 		if retErr != nil {
@@ -68,6 +65,25 @@ func (s *Snapshotter) create(ctx context.Context, key string, diffIDs []digest.D
 		return nil, err
 	}
 	return s.mounts(dir, info)
+}
+
+// mkActive creates a snapshot's directory. One without info.json is the
+// remains of a Prepare killed midway: it is discarded, not an ErrExists.
+func (s *Snapshotter) mkActive(dir, key string) error {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		if _, serr := os.Stat(filepath.Join(dir, "info.json")); serr == nil {
+			return fmt.Errorf("snapshot %q: %w", key, errdefs.ErrExists)
+		}
+		if err := s.discard(dir); err != nil {
+			return err
+		}
+		err = os.Mkdir(dir, 0o700)
+	}
+	if err != nil {
+		return fmt.Errorf("creating snapshot %q: %w", key, err)
+	}
+	return nil
 }
 
 func (s *Snapshotter) createOverlay(ctx context.Context, dir string, chains []digest.Digest, ro bool) error {

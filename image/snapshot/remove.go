@@ -112,9 +112,42 @@ func (s *Snapshotter) removeLink(id string) {
 	}
 }
 
-// Clean removes what interrupted operations left in tmp (half-unpacked
-// layers, half-deleted dirs), skipping entries a live process still owns.
+// Clean removes what interrupted operations left: half-unpacked layers and
+// half-deleted dirs in tmp (skipping entries a live process still owns) and
+// snapshots whose Prepare never finished.
 func (s *Snapshotter) Clean(ctx context.Context) (int, error) {
+	n, err := s.cleanActive(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.cleanTmp()
+	return n + m, err
+}
+
+func (s *Snapshotter) cleanActive(ctx context.Context) (int, error) {
+	l, err := s.lock(ctx, "snapshots")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Unlock()
+	ents, err := os.ReadDir(filepath.Join(s.root, "active"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		dir := filepath.Join(s.root, "active", e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "info.json")); errors.Is(err, fs.ErrNotExist) {
+			if err := s.discard(dir); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Snapshotter) cleanTmp() (int, error) {
 	dir := filepath.Join(s.root, "tmp")
 	ents, err := os.ReadDir(dir)
 	if err != nil {

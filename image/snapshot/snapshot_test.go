@@ -250,3 +250,33 @@ func tarNames(t testing.TB, data []byte) map[string]bool {
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }
+
+// TestCleanLeftovers fakes what kill -9 leaves mid-unpack and mid-Prepare:
+// the snapshotter must ignore it, reuse the key, and Clean must remove it.
+func TestCleanLeftovers(t *testing.T) {
+	s := newSnapshotter(t, DriverCopy, WithApplyOptions(applyOptsForUser()))
+	ctx := context.Background()
+	chain := ChainIDs(small.diffIDs)[0]
+	half := filepath.Join(s.root, "tmp", "layer-"+chain.Encoded()+"-123")
+	must(t, os.MkdirAll(filepath.Join(half, "diff", "etc"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(s.root, "active", "dead"), 0o700))
+	if s.HasLayer(chain) {
+		t.Fatal("a half-unpacked layer counts as unpacked")
+	}
+	if list, _ := s.List(ctx); len(list) != 0 {
+		t.Fatalf("a half-prepared snapshot is listed: %v", list)
+	}
+	n, err := s.Clean(ctx)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("Clean removed %d leftovers, want 2", n)
+	}
+	if _, err := os.Stat(half); !os.IsNotExist(err) {
+		t.Fatal("half-unpacked layer still there")
+	}
+	must(t, os.MkdirAll(filepath.Join(s.root, "active", "dead"), 0o700))
+	must(t, s.Unpack(ctx, small.diffIDs, small.open))
+	if _, err := s.Prepare(ctx, "dead", small.diffIDs); err != nil {
+		t.Fatalf("Prepare over a dead snapshot's remains: %v", err)
+	}
+}
