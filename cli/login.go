@@ -76,7 +76,7 @@ func runLogin(cmd *cobra.Command, g *Globals, o *loginOptions, server string) er
 		return err
 	}
 	defer e.Close()
-	c := newRegistryClient(cmd, e.Images(), &o.registryClientOptions)
+	c := newRegistryClient(cmd, e, &o.registryClientOptions)
 	if err := c.Login(cmd.Context(), registryHost(server), o.username, o.password, ""); err != nil {
 		return &ExitError{Code: 1, Err: err}
 	}

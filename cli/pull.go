@@ -53,7 +53,7 @@ func runPull(cmd *cobra.Command, g *Globals, o *pullOptions, arg string) error {
 		return err
 	}
 	defer e.Close()
-	c := newRegistryClient(cmd, e.Images(), &o.registryClientOptions, extra...)
+	c := newRegistryClient(cmd, e, &o.registryClientOptions, extra...)
 	refs := []string{ref.String()}
 	if o.allTags {
 		if hasExplicitTag(arg, ref) {

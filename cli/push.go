@@ -58,7 +58,7 @@ func runPush(cmd *cobra.Command, g *Globals, o *pushOptions, src string, dests [
 			return err
 		}
 	}
-	c := newRegistryClient(cmd, e.Images(), &o.registryClientOptions)
+	c := newRegistryClient(cmd, e, &o.registryClientOptions)
 	out := cmd.OutOrStdout()
 	for _, s := range sources {
 		targets := dests

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/onggi/onggi/image"
+	"github.com/onggi/onggi/engine"
 	"github.com/onggi/onggi/registry/client"
 )
 
@@ -25,10 +25,10 @@ func (o *registryClientOptions) addFlags(cmd *cobra.Command, quiet bool) {
 	}
 }
 
-// newRegistryClient builds a client over the image store. Credentials come
+// newRegistryClient builds a client over the engine's image store. Credentials come
 // from Docker's config.json ($DOCKER_CONFIG or ~/.docker), deliberately not
 // from --root: `docker login` and `onggi login` then serve each other.
-func newRegistryClient(cmd *cobra.Command, images *image.Store, o *registryClientOptions, extra ...client.Option) *client.Client {
+func newRegistryClient(cmd *cobra.Command, e *engine.Engine, o *registryClientOptions, extra ...client.Option) *client.Client {
 	opts := []client.Option{client.WithTLSVerify(o.tlsVerify)}
 	if o.certDir != "" {
 		opts = append(opts, client.WithCertsDirs(o.certDir))
@@ -36,7 +36,7 @@ func newRegistryClient(cmd *cobra.Command, images *image.Store, o *registryClien
 	if !o.quiet {
 		opts = append(opts, client.WithProgress(client.NewProgress(cmd.OutOrStdout())))
 	}
-	return client.New(images, append(opts, extra...)...)
+	return e.Registry(append(opts, extra...)...)
 }
 
 // registryHost turns a login SERVER argument ("https://host:5000/v2/",

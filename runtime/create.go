@@ -78,6 +78,7 @@ func (c *create) run() error {
 	c.st = &savedState{ID: c.id, Bundle: absBundle, ConfigPath: filepath.Join(absBundle, "config.json"),
 		Rootfs: c.rootfs, Created: time.Now().UTC(), Annotations: c.spec.Annotations,
 		Systemd: c.r.systemdCgroup, NoPivot: c.o.NoPivot}
+	tr("P", "begin")
 	so, err := c.spawnOpts()
 	if err != nil {
 		return err
@@ -85,6 +86,7 @@ func (c *create) run() error {
 	if c.sp, err = spawn(so); err != nil {
 		return err
 	}
+	tr("P", "spawned")
 	c.st.InitPid = c.sp.proc.Pid
 	if c.st.InitStart, _, err = procStat(c.st.InitPid); err != nil {
 		return fmt.Errorf("reading init's start time: %w", err)
@@ -92,12 +94,14 @@ func (c *create) run() error {
 	if err := c.applyCgroup(); err != nil {
 		return err
 	}
+	tr("P", "cgroup-done")
 	if err := c.sp.sc.send(syncMsg{Type: msgConfig, Config: c.initConfig(so)}); err != nil {
 		return fmt.Errorf("configuring init: %w", err)
 	}
 	if err := c.serveInit(); err != nil {
 		return err
 	}
+	tr("P", "ready")
 	c.sp.sync.Close()
 	if err := writeState(c.dir, c.st); err != nil {
 		return err

@@ -47,11 +47,14 @@ func helperMain(run func(*os.File, *syncConn) error) {
 // runtime-spec and runc use, reports ready, waits for Start and execs the
 // user process. It returns only on failure.
 func runInit(_ *os.File, sc *syncConn) error {
+	tr("I", "go-main")
+	tr("I", "recv")
 	m, err := sc.recv(msgConfig)
 	if err != nil {
 		return err
 	}
 	cfg := m.Config
+	tr("I", "config")
 	// Now, while threads can still be created: after a seccomp profile
 	// without clone3 is loaded, Go cannot start the signal thread.
 	exitOnSignal()
@@ -72,13 +75,16 @@ func runInit(_ *os.File, sc *syncConn) error {
 	if err := setupRootfs(sc, cfg); err != nil {
 		return err
 	}
+	tr("I", "rootfs")
 	if err := setupEnvironment(cfg); err != nil {
 		return err
 	}
+	tr("I", "env")
 	pp, err := prepareProcess(cfg)
 	if err != nil {
 		return err
 	}
+	tr("I", "process")
 	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
 		return err
 	}
@@ -210,6 +216,7 @@ func finishAndExec(pp *preparedProcess) error {
 			return err
 		}
 	}
+	tr("I", "exec")
 	err := unix.Exec(pp.path, userArgs(p), env)
 	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, pp.path, err)
 }

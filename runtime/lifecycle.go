@@ -100,6 +100,7 @@ func (c *Container) start() error {
 	if status != specs.StateCreated {
 		return conflict(c.id, status, "start")
 	}
+	tr("S", "connect")
 	conn, err := dialStart(c.dir())
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", c.id, err)
@@ -113,6 +114,7 @@ func (c *Container) start() error {
 	if len(msg) > 0 {
 		return fmt.Errorf("starting %s: %w", c.id, remoteError("noexec", string(msg)))
 	}
+	tr("S", "started")
 	c.runWarnHooks(st, hooks.Poststart, specs.StateRunning)
 	return nil
 }
