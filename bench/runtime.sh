@@ -1,16 +1,18 @@
 #!/bin/bash
-# bench/runtime.sh [-n N] [-w WARMUP] [-o ONGGI_RUNC] [-r RUNTIMES] [-k]
+# bench/runtime.sh [-n N] [-R ROUNDS] [-w WARMUP] [-o ONGGI_RUNC] [-r RUNTIMES] [-k]
 #
 # Container start cost of OCI runtimes: N times, each runtime creates,
 # starts, waits for and deletes a container running /bin/true from a busybox
 # bundle. Every runtime is timed with its own one-shot
 # `RUNTIME --root DIR run --bundle B ID` (create + start + wait + delete in
 # one command, the same call for all), under hyperfine -N (no shell between
-# hyperfine and the runtime). Prints the median (and mean, min) ms per
-# container for each runtime and the ratios onggi/crun and onggi/runc.
+# hyperfine and the runtime), in rounds that interleave the runtimes. Prints
+# the median (and mean, min) ms per container for each runtime and the
+# ratios onggi/crun and onggi/runc.
 #
 #   -n N         containers per runtime (default 100)
-#   -w WARMUP    untimed warm-up runs per runtime (default 5)
+#   -R ROUNDS    split them into this many interleaved rounds (default 5)
+#   -w WARMUP    untimed warm-up runs per runtime and round (default 2)
 #   -o PATH      onggi-runc binary to use (default: build ./cmd/onggi into the
 #                work folder and link it as onggi-runc)
 #   -r LIST      comma-separated runtimes among onggi-runc,runc,crun
@@ -24,14 +26,15 @@
 # mount namespace; the host's mounts are untouched.
 set -eu
 
-n=100 warmup=5 onggi="" list="onggi-runc,runc,crun" keep=0
+n=100 rounds=5 warmup=2 onggi="" list="onggi-runc,runc,crun" keep=0
 usage() {
 	sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
 	exit 2
 }
-while getopts 'n:w:o:r:kh' opt; do
+while getopts 'n:R:w:o:r:kh' opt; do
 	case $opt in
 	n) n=$OPTARG ;;
+	R) rounds=$OPTARG ;;
 	w) warmup=$OPTARG ;;
 	o) onggi=$OPTARG ;;
 	r) list=$OPTARG ;;
@@ -48,6 +51,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/onggi-bench.XXXXXX)
 id=bench-$$
 declare -A bin root
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local rt
 	for rt in "${!bin[@]}"; do
@@ -96,53 +100,77 @@ in_ns() {
 	fi
 }
 
-# bench_one RUNTIME times it with hyperfine; 1 if it cannot run a container.
-bench_one() {
-	local rt=$1 cmd
+# check_one RUNTIME sets up its state dir and runs the bundle once;
+# 1 if the runtime cannot run it.
+check_one() {
+	local rt=$1
 	root[$rt]=$work/state-$rt
-	cmd="${bin[$rt]} --root ${root[$rt]} run --bundle $work/bundle $id"
-	if ! in_ns "$rt" $cmd >"$work/$rt.check.log" 2>&1; then
+	cmd[$rt]="${bin[$rt]} --root ${root[$rt]} run --bundle $work/bundle $id"
+	# shellcheck disable=SC2086 # the command is split into words on purpose
+	if ! in_ns "$rt" ${cmd[$rt]} >"$work/$rt.check.log" 2>&1; then
 		echo "$rt: cannot run the bundle: $(tail -n 3 "$work/$rt.check.log" | tr '\n' ' ')" >&2
 		return 1
 	fi
-	echo "timing $rt: $n containers (+$warmup warm-up): $cmd" >&2
-	in_ns "$rt" hyperfine -N --style basic --runs "$n" --warmup "$warmup" \
-		--export-json "$work/$rt.json" --command-name "$rt" "$cmd" >"$work/$rt.hyperfine.log" 2>&1 || {
-		echo "$rt: hyperfine failed: $(tail -n 3 "$work/$rt.hyperfine.log" | tr '\n' ' ')" >&2
-		return 1
-	}
+	echo "$rt: ${cmd[$rt]}" >&2
 }
 
-ms() { jq -r ".results[0].$2 * 1000 | . * 100 | round / 100" "$work/$1.json"; }
+# time_round RUNTIME ROUND RUNS appends RUNS timings (seconds) to $work/RUNTIME.times.
+time_round() {
+	local rt=$1 round=$2 runs=$3 json=$work/$1.round$2.json
+	in_ns "$rt" hyperfine -N --style basic --runs "$runs" --warmup "$warmup" \
+		--export-json "$json" --command-name "$rt" "${cmd[$rt]}" >"$work/$rt.round$round.log" 2>&1 || {
+		echo "$rt: hyperfine failed: $(tail -n 3 "$work/$rt.round$round.log" | tr '\n' ' ')" >&2
+		return 1
+	}
+	jq -r '.results[0].times[]' "$json" >>"$work/$rt.times"
+}
+
+# summary RUNTIME median|mean|min|total prints milliseconds (total: seconds).
+summary() {
+	jq -rs --arg what "$2" 'sort as $t | ($t | length) as $n |
+		{median: ((if $n % 2 == 1 then $t[($n - 1) / 2] else ($t[$n / 2 - 1] + $t[$n / 2]) / 2 end) * 1000),
+		 mean: (add / $n * 1000), min: ($t[0] * 1000), total: add}[$what] | . * 100 | round / 100' "$work/$1.times"
+}
 
 make_bundle
 IFS=, read -r -a runtimes <<<"$list"
 failed=0
-declare -A median
+declare -A cmd ok
 for rt in "${runtimes[@]}"; do
 	case $rt in
 	onggi-runc) find_onggi ;;
 	runc | crun) bin[$rt]=$(command -v "$rt") || { echo "$rt not installed" >&2; failed=1; continue; } ;;
 	*) echo "unknown runtime $rt (onggi-runc, runc, crun)" >&2; exit 2 ;;
 	esac
-	if bench_one "$rt"; then median[$rt]=$(ms "$rt" median); else failed=1; fi
+	if check_one "$rt"; then ok[$rt]=1; else failed=1; fi
+done
+
+# Rounds interleave the runtimes, so a burst of other work on the machine
+# hits all of them alike instead of whichever was being timed.
+per=$(((n + rounds - 1) / rounds))
+echo "timing $n containers per runtime in $rounds rounds of $per (+$warmup warm-up each)" >&2
+for ((r = 1; r <= rounds; r++)); do
+	for rt in "${runtimes[@]}"; do
+		[ -n "${ok[$rt]:-}" ] || continue
+		time_round "$rt" "$r" "$per" || { unset "ok[$rt]"; failed=1; }
+	done
 done
 
 echo
 # Other work on the machine shows up as a long tail: say how busy it was.
 echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r), $(runc --version | head -n1), $(crun --version | head -n1)"
-printf '%-12s %10s %10s %10s %14s\n' runtime "median ms" "mean ms" "min ms" "$n containers"
+printf '%-12s %10s %10s %10s %14s\n' runtime "median ms" "mean ms" "min ms" "$((per * rounds)) containers"
 for rt in "${runtimes[@]}"; do
-	if [ -n "${median[$rt]:-}" ]; then
-		printf '%-12s %10s %10s %10s %13ss\n' "$rt" "${median[$rt]}" "$(ms "$rt" mean)" "$(ms "$rt" min)" \
-			"$(jq -r ".results[0].times | add | . * 100 | round / 100" "$work/$rt.json")"
+	if [ -n "${ok[$rt]:-}" ]; then
+		printf '%-12s %10s %10s %10s %13ss\n' "$rt" "$(summary "$rt" median)" "$(summary "$rt" mean)" "$(summary "$rt" min)" "$(summary "$rt" total)"
 	else
 		printf '%-12s %10s\n' "$rt" FAILED
 	fi
 done
-for ref in crun runc; do
-	if [ -n "${median[onggi-runc]:-}" ] && [ -n "${median[$ref]:-}" ]; then
-		echo "onggi/$ref: $(jq -rn "${median[onggi-runc]} / ${median[$ref]} | . * 100 | round / 100")"
-	fi
-done
+if [ -n "${ok[onggi-runc]:-}" ]; then
+	for ref in crun runc; do
+		[ -n "${ok[$ref]:-}" ] || continue
+		echo "onggi/$ref: $(jq -rn "$(summary onggi-runc median) / $(summary "$ref" median) | . * 100 | round / 100") (medians; below 1: onggi is faster)"
+	done
+fi
 exit $failed

@@ -47,7 +47,10 @@ suite=github.com/opencontainers/runtime-tools
 runtimes=()
 for rt in "$@"; do
 	path=$(command -v "$rt" || true)
-	[ -n "$path" ] && [ -x "$path" ] || { echo "runtime-validation: no executable runtime $rt" >&2; exit 2; }
+	if [ -z "$path" ] || [ ! -x "$path" ]; then
+		echo "runtime-validation: no executable runtime $rt" >&2
+		exit 2
+	fi
 	# Absolute path: the validation programs run from the work folder.
 	runtimes+=("$(cd "$(dirname "$path")" && pwd)/$(basename "$path")")
 done
@@ -85,7 +88,7 @@ build_suite() {
 }
 
 # run_program RUNTIME LABEL PROGRAM TRY runs one attempt, sets $verdict to
-# PASS, FAIL or SKIP and $line to the result line.
+# PASS, FAIL or SKIP, $line to the result line and $why to the failure.
 run_program() {
 	local rt=$1 label=$2 prog=$3 try=$4 log rc=0 ok notok skip plan total
 	log="$work/logs/$label/$prog.tap"
@@ -99,7 +102,7 @@ run_program() {
 	# plans add up. Some (the *_fail ones) print nothing and speak by exit code.
 	plan=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$log" | awk '{s += $1} END {if (NR) print s}')
 	total=$((ok + notok))
-	local why=""
+	why=""
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		why="timeout after ${timeout_s}s, $notok/$total failed"
 	elif [ "$notok" -gt 0 ]; then
@@ -134,9 +137,9 @@ for rt in "${runtimes[@]}"; do
 		run_program "$rt" "$label" "$prog" 0
 		for ((try = 1; try <= retries; try++)); do
 			[ "$verdict" = FAIL ] || break
-			first=$line
+			first=$why
 			run_program "$rt" "$label" "$prog" "$try"
-			[ "$verdict" = FAIL ] || line="$line (after a failed run: ${first#FAIL validation/$prog (runtime: $label) })"
+			[ "$verdict" = FAIL ] || line="$line (after a failed run: $first)"
 		done
 		echo "$line"
 		result[$label/$prog]=$verdict

@@ -42,12 +42,24 @@ func (r *Runtime) create(id string, o CreateOpts) (_ *Container, retErr error) {
 		return nil, fmt.Errorf("state root: %w", err)
 	}
 	dir := r.dir(id)
-	if err := os.Mkdir(dir, 0o711); err != nil {
+	err = os.Mkdir(dir, 0o711)
+	if errors.Is(err, os.ErrExist) && removeStale(dir) {
+		err = os.Mkdir(dir, 0o711)
+	}
+	if err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return nil, fmt.Errorf("container %q: %w", id, ErrExist)
 		}
 		return nil, fmt.Errorf("state directory of %s: %w", id, err)
 	}
+	// Held until the state is written: Start, Delete and a stale-directory
+	// check by another Create wait for it.
+	unlock, err := lockDir(dir, id)
+	if err != nil {
+		os.Remove(dir)
+		return nil, err
+	}
+	defer unlock()
 	c := &create{r: r, id: id, dir: dir, spec: spec, rootfs: rootfs, o: o}
 	defer func() {
 		closeAll(c.files)
@@ -78,7 +90,6 @@ func (c *create) run() error {
 	c.st = &savedState{ID: c.id, Bundle: absBundle, ConfigPath: filepath.Join(absBundle, "config.json"),
 		Rootfs: c.rootfs, Created: time.Now().UTC(), Annotations: c.spec.Annotations,
 		Systemd: c.r.systemdCgroup, NoPivot: c.o.NoPivot}
-	tr("P", "begin")
 	so, err := c.spawnOpts()
 	if err != nil {
 		return err
@@ -86,7 +97,6 @@ func (c *create) run() error {
 	if c.sp, err = spawn(so); err != nil {
 		return err
 	}
-	tr("P", "spawned")
 	c.st.InitPid = c.sp.proc.Pid
 	if c.st.InitStart, _, err = procStat(c.st.InitPid); err != nil {
 		return fmt.Errorf("reading init's start time: %w", err)
@@ -94,14 +104,12 @@ func (c *create) run() error {
 	if err := c.applyCgroup(); err != nil {
 		return err
 	}
-	tr("P", "cgroup-done")
 	if err := c.sp.sc.send(syncMsg{Type: msgConfig, Config: c.initConfig(so)}); err != nil {
 		return fmt.Errorf("configuring init: %w", err)
 	}
 	if err := c.serveInit(); err != nil {
 		return err
 	}
-	tr("P", "ready")
 	c.sp.sync.Close()
 	if err := writeState(c.dir, c.st); err != nil {
 		return err
@@ -312,4 +320,22 @@ func destroyCgroup(cg cgroupManager) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return err
+}
+
+// removeStale removes the state directory a Create killed midway left (no
+// state.json, nobody holding its lock), so the id can be used again. Its
+// init, if any, died when the sync socket closed.
+func removeStale(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, stateFile)); err == nil {
+		return false
+	}
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return false // a Create is in progress
+	}
+	return os.RemoveAll(dir) == nil
 }

@@ -31,10 +31,20 @@
 // runs createContainer hooks, pivots, writes sysctls and hostname, sets up
 // the console (pty opened inside the container, master sent over the
 // console socket with SCM_RIGHTS), applies masked/readonly paths
-// (rootfs.Finalize), then the process attributes (rlimits, oom score,
-// seccomp when noNewPrivileges is off, user and the five capability sets,
-// umask, cwd verified to be inside the root against CVE-2024-21626), marks
-// every fd above the preserved ones close-on-exec and reports ready.
+// (rootfs.Finalize), then the process attributes (rlimits, oom score, user
+// and the five capability sets, umask, cwd verified to be inside the root
+// against CVE-2024-21626), marks every fd above the preserved ones
+// close-on-exec and reports ready.
+//
+// Seccomp is loaded last, just before exec, in both cases: without
+// noNewPrivileges the init keeps CAP_SYS_ADMIN effective until the load
+// (it needs it, as runc does) and drops it right after. A Go process that
+// starts a thread under a profile refusing clone3 or rseq dies
+// (runtime-tools' default profile does), so the window must be minimal.
+//
+// The cgroup gets the spec's device rules followed by allow rules for the
+// default devices, linux.devices, ptys and mknod (resources.go), as runc
+// adds them; otherwise a "deny all" spec leaves /dev/null unusable.
 //
 // # Start
 //
@@ -51,5 +61,12 @@
 // start time (from /proc/<pid>/stat), so a reused pid is seen as stopped;
 // the status is derived from the live process each time. Signals to the
 // init go through a pidfd. State-changing operations take a flock on the
-// container's directory.
+// container's directory; a directory without state.json nobody holds
+// locked (a Create killed midway) is removed by the next Create of the id.
+//
+// Delete without force removes a created container (its user process never
+// ran), as runc does and containerd's shim relies on; a running or paused
+// one needs force. A config without a mount namespace is refused: runc
+// mounts such a container's filesystems into the host's namespace and
+// leaves them there.
 package runtime

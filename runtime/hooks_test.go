@@ -91,3 +91,27 @@ func TestProcessAttributes(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s\n(%+v)", res.out, want, res)
 	}
 }
+
+// TestStartContainerHookFailure: a failing startContainer hook fails Start
+// with the hook's error, and the process never runs.
+func TestStartContainerHookFailure(t *testing.T) {
+	testbundle.RequireRoot(t)
+	r := newRuntime(t)
+	bundle := testbundle.Bundle(t, func(s *specs.Spec) {
+		s.Hooks = &specs.Hooks{StartContainer: []specs.Hook{{Path: "/bin/false"}}}
+	}, "touch", "/ran")
+	c, err := r.Create(uniqueID(t), CreateOpts{Bundle: bundle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Start()
+	if err == nil || !strings.Contains(err.Error(), "startContainer hook #0") {
+		t.Fatalf("start: %v", err)
+	}
+	if code, _ := c.Wait(); code != 1 {
+		t.Fatalf("init exit %d, want 1", code)
+	}
+	if _, err := os.Stat(filepath.Join(bundle, "rootfs/ran")); err == nil {
+		t.Fatal("the process ran despite the failed hook")
+	}
+}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -47,16 +48,13 @@ func helperMain(run func(*os.File, *syncConn) error) {
 // runtime-spec and runc use, reports ready, waits for Start and execs the
 // user process. It returns only on failure.
 func runInit(_ *os.File, sc *syncConn) error {
-	tr("I", "go-main")
-	tr("I", "recv")
 	m, err := sc.recv(msgConfig)
 	if err != nil {
 		return err
 	}
 	cfg := m.Config
-	tr("I", "config")
-	// Now, while threads can still be created: after a seccomp profile
-	// without clone3 is loaded, Go cannot start the signal thread.
+	// Early: the signal goroutine may need a new thread, and no thread
+	// should be started anywhere near the seccomp load.
 	exitOnSignal()
 	if !cfg.NoNewKeyring {
 		// A session keyring of its own, so the container cannot reach
@@ -75,16 +73,13 @@ func runInit(_ *os.File, sc *syncConn) error {
 	if err := setupRootfs(sc, cfg); err != nil {
 		return err
 	}
-	tr("I", "rootfs")
 	if err := setupEnvironment(cfg); err != nil {
 		return err
 	}
-	tr("I", "env")
 	pp, err := prepareProcess(cfg)
 	if err != nil {
 		return err
 	}
-	tr("I", "process")
 	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
 		return err
 	}
@@ -216,7 +211,6 @@ func finishAndExec(pp *preparedProcess) error {
 			return err
 		}
 	}
-	tr("I", "exec")
 	err := unix.Exec(pp.path, userArgs(p), env)
 	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, pp.path, err)
 }
@@ -248,7 +242,12 @@ func waitStartAndExec(pp *preparedProcess) error {
 	}
 	unix.Close(cfg.StartFD)
 	err = finishAndExec(pp)
-	_, _ = unix.Write(nfd, []byte(err.Error()))
-	os.Exit(127)
+	if data, jerr := json.Marshal(errorMsg(err)); jerr == nil {
+		_, _ = unix.Write(nfd, data)
+	}
+	if errors.Is(err, ErrNoExecutable) {
+		os.Exit(127)
+	}
+	os.Exit(1)
 	return nil
 }

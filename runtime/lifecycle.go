@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -100,7 +101,6 @@ func (c *Container) start() error {
 	if status != specs.StateCreated {
 		return conflict(c.id, status, "start")
 	}
-	tr("S", "connect")
 	conn, err := dialStart(c.dir())
 	if err != nil {
 		return fmt.Errorf("starting %s: %w", c.id, err)
@@ -112,9 +112,12 @@ func (c *Container) start() error {
 		return fmt.Errorf("starting %s: %w", c.id, err)
 	}
 	if len(msg) > 0 {
-		return fmt.Errorf("starting %s: %w", c.id, remoteError("noexec", string(msg)))
+		var m syncMsg
+		if err := json.Unmarshal(msg, &m); err != nil {
+			return fmt.Errorf("starting %s: %s", c.id, msg)
+		}
+		return fmt.Errorf("starting %s: %w", c.id, remoteError(m.Kind, m.Error))
 	}
-	tr("S", "started")
 	c.runWarnHooks(st, hooks.Poststart, specs.StateRunning)
 	return nil
 }

@@ -218,3 +218,42 @@ func TestSignalAll(t *testing.T) {
 		t.Fatalf("init exit %d", code)
 	}
 }
+
+// TestNoPivot runs with MS_MOVE+chroot instead of pivot_root; exec must
+// then land in the container's root too (nsenter chroots into it).
+func TestNoPivot(t *testing.T) {
+	testbundle.RequireRoot(t)
+	r := newRuntime(t)
+	bundle := testbundle.Bundle(t, nil, "sleep", "1000")
+	if err := os.WriteFile(bundle+"/rootfs/marker", []byte("inside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Create(uniqueID(t), CreateOpts{Bundle: bundle, NoPivot: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := testbundle.Spec().Process
+	p.Args = []string{"cat", "/marker"}
+	if out, code := execOut(t, c, p); out != "inside\n" || code != 0 {
+		t.Fatalf("exec with no pivot: %q %d", out, code)
+	}
+}
+
+// TestStaleStateDirectory: a Create killed before writing its state leaves
+// a directory that must not block the id forever.
+func TestStaleStateDirectory(t *testing.T) {
+	testbundle.RequireRoot(t)
+	r := newRuntime(t)
+	id := uniqueID(t)
+	if err := os.MkdirAll(r.dir(id), 0o711); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Create(id, CreateOpts{Bundle: testbundle.Bundle(t, nil, "true")})
+	if err != nil {
+		t.Fatalf("create over a stale directory: %v", err)
+	}
+	wantStatus(t, c, specs.StateCreated)
+}

@@ -67,12 +67,7 @@ func (s *syncConn) send(m syncMsg) error { return s.enc.Encode(m) }
 // as an error of its class.
 func (s *syncConn) recv(want string) (*syncMsg, error) {
 	var m syncMsg
-	var raw json.RawMessage
-	if err := s.dec.Decode(&raw); err != nil {
-		return nil, err
-	}
-	tr("I", "raw-read")
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := s.dec.Decode(&m); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}

@@ -4,11 +4,11 @@ package seccomp
 
 import (
 	"errors"
-	"os"
 	"slices"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/onggi/onggi/internal/testbundle"
 )
@@ -21,22 +21,39 @@ func TestCompileDefaultProfile(t *testing.T) {
 	if p.DefaultAction != specs.ActErrno || len(p.Syscalls) == 0 {
 		t.Fatalf("default profile: default action %s, %d rules", p.DefaultAction, len(p.Syscalls))
 	}
-	f, err := compile(p)
+	f, err := Compile(p)
 	if err != nil {
 		t.Fatalf("compiling the default profile: %v", err)
 	}
-	defer f.Release()
-	// ExportBPFMem needs libseccomp 2.6; Debian 12 has 2.5.
-	out, err := os.CreateTemp(t.TempDir(), "bpf")
-	if err != nil {
-		t.Fatal(err)
+	// Hundreds of rules: far more than the few instructions of an empty
+	// filter, and within the kernel's limit.
+	if n := len(f.prog); n < 100 || n > bpfMaxInsns {
+		t.Fatalf("default profile compiled to %d BPF instructions", n)
 	}
-	defer out.Close()
-	if err := f.ExportBPF(out); err != nil {
-		t.Fatalf("exporting BPF: %v", err)
+	if f.flags&unix.SECCOMP_FILTER_FLAG_TSYNC == 0 || f.notify {
+		t.Errorf("default profile flags %#x, notify %v: want TSYNC and no listener", f.flags, f.notify)
 	}
-	if st, err := out.Stat(); err != nil || st.Size() == 0 {
-		t.Fatalf("empty BPF program for the default profile (%v)", err)
+}
+
+func TestCompileNil(t *testing.T) {
+	f, err := Compile(nil)
+	if f != nil || err != nil {
+		t.Fatalf("Compile(nil) = %v, %v", f, err)
+	}
+	if fd, err := f.Load(); fd != nil || err != nil {
+		t.Fatalf("nil Filter Load = %v, %v", fd, err)
+	}
+}
+
+func TestKernelFlags(t *testing.T) {
+	all := []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagLog, specs.LinuxSeccompFlagSpecAllow, specs.LinuxSeccompFlagWaitKillableRecv}
+	if got, want := kernelFlags(all, false), uintptr(unix.SECCOMP_FILTER_FLAG_TSYNC|unix.SECCOMP_FILTER_FLAG_LOG|unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW); got != want {
+		t.Errorf("without listener: %#x, want %#x", got, want)
+	}
+	want := uintptr(unix.SECCOMP_FILTER_FLAG_TSYNC | unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER |
+		unix.SECCOMP_FILTER_FLAG_LOG | unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW | unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+	if got := kernelFlags(all, true); got != want {
+		t.Errorf("with listener: %#x, want %#x", got, want)
 	}
 }
 

@@ -17,7 +17,17 @@
 // SCMP_ACT_ERRNO and SCMP_ACT_TRACE default to EPERM; a rule whose action
 // equals the default action is dropped (libseccomp refuses it).
 //
-// libseccomp work happens only when Load, Features or the compile step is
-// called, never at package initialisation. The package imports no other
-// onggi package.
+// Compiling and loading are separate steps. Compile does all of
+// libseccomp's work: it builds the filter and exports the BPF program that
+// libseccomp would load. Filter.Load then installs that program with one
+// seccomp(2) call, passing the spec's flags (TSYNC always, LOG, SPEC_ALLOW,
+// WAIT_KILLABLE_RECV, NEW_LISTENER for SCMP_ACT_NOTIFY) to the kernel
+// itself, so flags work whatever libseccomp's version and loading allocates
+// nothing: the init can compile before it applies process.rlimits (a small
+// RLIMIT_AS made libseccomp's own load fail with ENOMEM) and load after.
+// Load is Compile followed by Filter.Load.
+//
+// libseccomp work happens only in Compile and Features, never at package
+// initialisation (libseccomp-golang's own init asks libseccomp for its API
+// level: ~25µs). The package imports no other onggi package.
 package seccomp

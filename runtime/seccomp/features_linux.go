@@ -6,24 +6,13 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/opencontainers/runtime-spec/specs-go/features"
 	libseccomp "github.com/seccomp/libseccomp-golang"
-	"golang.org/x/sys/unix"
 )
 
-// actionAPI and flagAPI give the libseccomp API level (seccomp_api_get(3))
-// an action or flag needs: 3 brought LOG and KILL_PROCESS, 4 SPEC_ALLOW,
-// 6 NOTIFY, 7 WAIT_KILLABLE_RECV. flagAPI also has the kernel's flag bit.
+// actionAPI gives the libseccomp API level (seccomp_api_get(3)) an action
+// needs: 3 brought LOG and KILL_PROCESS, 6 NOTIFY. Flags need no
+// libseccomp support: Filter.Load passes them to seccomp(2) itself.
 var actionAPI = map[specs.LinuxSeccompAction]uint{
 	specs.ActKillProcess: 3, specs.ActLog: 3, specs.ActNotify: 6,
-}
-
-var flagAPI = map[specs.LinuxSeccompFlag]struct {
-	api  uint
-	bits uintptr
-}{
-	flagTsync:                              {1, unix.SECCOMP_FILTER_FLAG_TSYNC},
-	specs.LinuxSeccompFlagLog:              {3, unix.SECCOMP_FILTER_FLAG_LOG},
-	specs.LinuxSeccompFlagSpecAllow:        {4, unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-	specs.LinuxSeccompFlagWaitKillableRecv: {7, unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 }
 
 // Features describes this build's seccomp support for `runtime features`:
@@ -47,7 +36,7 @@ func Features() *features.Seccomp {
 	fs.Archs = supportedArchs()
 	for _, fl := range knownFlags {
 		fs.KnownFlags = append(fs.KnownFlags, string(fl))
-		if need := flagAPI[fl]; api >= need.api && kernelHasFlag(need.bits) {
+		if kernelHasFlag(flagBits[fl]) {
 			fs.SupportedFlags = append(fs.SupportedFlags, string(fl))
 		}
 	}

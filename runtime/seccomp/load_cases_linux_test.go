@@ -187,6 +187,26 @@ func TestLoadDefaultProfileRunsBusybox(t *testing.T) {
 	}
 }
 
+// A container's RLIMIT_AS applies before seccomp is loaded; libseccomp
+// allocates while loading and failed with ENOMEM under the 1 GiB limit of
+// runtime-tools' process_rlimits test. Compile first, then Load, must work
+// even when no memory at all can be mapped.
+func TestLoadUnderAddressSpaceLimit(t *testing.T) {
+	testbundle.RequireRoot(t)
+	profile, err := DefaultProfile(testbundle.Spec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st, out := startChild(t, childPlan{
+		Seccomp: profile,
+		LimitAS: 4 << 20, // far below what the Go child has mapped already
+		Exec:    []string{testbundle.BusyboxPath, "echo", "ok"},
+	})
+	if !st.Success() || !strings.Contains(out, "ok") {
+		t.Fatalf("load under RLIMIT_AS then exec: %v: %s", st, out)
+	}
+}
+
 func TestLoadNotifyListener(t *testing.T) {
 	testbundle.RequireRoot(t)
 	sock := filepath.Join(t.TempDir(), "listener.sock")
@@ -198,9 +218,10 @@ func TestLoadNotifyListener(t *testing.T) {
 	agent := make(chan error, 1)
 	go func() { agent <- answerOneNotification(ln, unix.EXDEV) }()
 	res, st, out := startChild(t, childPlan{
-		Seccomp: &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: sock, Syscalls: []specs.LinuxSyscall{
-			{Names: []string{"getpriority"}, Action: specs.ActNotify},
-		}},
+		Seccomp: &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: sock,
+			Flags: []specs.LinuxSeccompFlag{specs.LinuxSeccompFlagWaitKillableRecv}, Syscalls: []specs.LinuxSyscall{
+				{Names: []string{"getpriority"}, Action: specs.ActNotify},
+			}},
 		Listener: sock,
 		Probes:   []probe{{Name: "notified", Kind: "getpriority", Arg0: unix.PRIO_PROCESS, Arg1: 4242}},
 	})

@@ -31,8 +31,11 @@ type childPlan struct {
 	Listener string // send the notify fd here (LoadNotify + SendToListener)
 	// DropSysAdmin removes CAP_SYS_ADMIN from the loading thread first.
 	DropSysAdmin bool
-	Probes       []probe
-	Exec         []string
+	// LimitAS, when set, becomes RLIMIT_AS between Compile and Load, as a
+	// container's process.rlimits would.
+	LimitAS uint64
+	Probes  []probe
+	Exec    []string
 }
 
 // probe is one syscall made by the child, chosen by Kind: mkdir (Path),
@@ -103,6 +106,17 @@ func dropSysAdmin() error {
 }
 
 func childLoad(plan childPlan) error {
+	if plan.LimitAS != 0 {
+		f, err := Compile(plan.Seccomp)
+		if err != nil {
+			return err
+		}
+		if err := unix.Setrlimit(unix.RLIMIT_AS, &unix.Rlimit{Cur: plan.LimitAS, Max: plan.LimitAS}); err != nil {
+			return err
+		}
+		_, err = f.Load()
+		return err
+	}
 	if plan.Listener == "" {
 		return Load(plan.Seccomp)
 	}

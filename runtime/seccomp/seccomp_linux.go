@@ -3,9 +3,12 @@
 package seccomp
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"unsafe"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	libseccomp "github.com/seccomp/libseccomp-golang"
@@ -47,10 +50,11 @@ func Load(cfg *specs.LinuxSeccomp) error {
 	if cfg != nil && usesNotify(cfg) {
 		return fmt.Errorf("linux.seccomp uses SCMP_ACT_NOTIFY: load it with LoadNotify to get the listener fd: %w", ErrUnsupported)
 	}
-	f, err := LoadNotify(cfg)
-	if f != nil {
-		f.Close()
+	f, err := Compile(cfg)
+	if err != nil {
+		return err
 	}
+	_, err = f.Load()
 	return err
 }
 
@@ -60,36 +64,129 @@ func Load(cfg *specs.LinuxSeccomp) error {
 // container (the init has pivoted root and cannot reach listenerPath), which
 // passes it on with SendToListener, as runc does.
 func LoadNotify(cfg *specs.LinuxSeccomp) (*os.File, error) {
-	if cfg == nil {
-		return nil, nil
-	}
-	filter, err := compile(cfg)
+	f, err := Compile(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer filter.Release()
-	if err := filter.Load(); err != nil {
-		if errors.Is(err, unix.EACCES) {
-			// The kernel's rule: a filter needs no_new_privs or CAP_SYS_ADMIN.
-			return nil, fmt.Errorf("loading seccomp filter (set no_new_privs or keep CAP_SYS_ADMIN until loaded): %w", err)
-		}
-		return nil, fmt.Errorf("loading seccomp filter: %w", err)
-	}
-	if !usesNotify(cfg) {
+	return f.Load()
+}
+
+// Compile validates cfg and turns it into a BPF program, without loading
+// it. A nil cfg gives a nil *Filter, whose Load does nothing. All of
+// libseccomp's work (and memory) is spent here, so a container init can
+// compile before it applies process.rlimits (RLIMIT_AS, RLIMIT_DATA) and
+// load afterwards with a single seccomp(2) call that cannot run out of
+// memory.
+func Compile(cfg *specs.LinuxSeccomp) (*Filter, error) {
+	if cfg == nil {
 		return nil, nil
 	}
-	fd, err := filter.GetNotifFd()
+	lf, err := compile(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("getting seccomp notify fd: %w", err)
+		return nil, err
 	}
-	// Dup it: libseccomp keeps the number in its own state and may close
-	// it when that state is reset.
-	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	defer lf.Release()
+	prog, err := exportBPF(lf)
 	if err != nil {
-		return nil, &os.SyscallError{Syscall: "fcntl(F_DUPFD_CLOEXEC) seccomp notify fd", Err: err}
+		return nil, err
 	}
-	return os.NewFile(uintptr(dup), "seccomp-notify"), nil
+	notify := usesNotify(cfg)
+	return &Filter{prog: prog, flags: kernelFlags(cfg.Flags, notify), notify: notify}, nil
 }
+
+// Filter is a compiled seccomp program with its seccomp(2) flags.
+type Filter struct {
+	prog   []unix.SockFilter
+	flags  uintptr
+	notify bool
+}
+
+// Load installs the filter in the calling process with seccomp(2) (TSYNC:
+// every thread). It returns the user-notification fd (close-on-exec) when
+// a rule uses SCMP_ACT_NOTIFY, nil otherwise. Load allocates nothing.
+// Like runc, it never sets no_new_privs: without it the caller needs
+// CAP_SYS_ADMIN.
+func (f *Filter) Load() (*os.File, error) {
+	if f == nil {
+		return nil, nil
+	}
+	prog := unix.SockFprog{Len: uint16(len(f.prog)), Filter: &f.prog[0]}
+	r, _, errno := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, f.flags, uintptr(unsafe.Pointer(&prog)))
+	switch {
+	case errno == unix.EACCES:
+		// The kernel's rule: a filter needs no_new_privs or CAP_SYS_ADMIN.
+		return nil, &os.SyscallError{Syscall: "seccomp(SET_MODE_FILTER) (set no_new_privs or keep CAP_SYS_ADMIN until loaded)", Err: errno}
+	case errno != 0:
+		return nil, &os.SyscallError{Syscall: fmt.Sprintf("seccomp(SET_MODE_FILTER, flags %#x)", f.flags), Err: errno}
+	case !f.notify && r != 0:
+		// TSYNC without ESRCH reports the thread it could not sync.
+		return nil, fmt.Errorf("seccomp(SET_MODE_FILTER): thread %d could not be synchronised", r)
+	case f.notify:
+		return os.NewFile(r, "seccomp-notify"), nil
+	}
+	return nil, nil
+}
+
+// kernelFlags maps the spec's flags to seccomp(2)'s. TSYNC is always on
+// (libseccomp does the same); with a listener the kernel wants TSYNC_ESRCH
+// too, so that a thread failing to sync is reported as ESRCH rather than
+// by its id in the place of the listener fd.
+func kernelFlags(flags []specs.LinuxSeccompFlag, notify bool) uintptr {
+	bits := uintptr(unix.SECCOMP_FILTER_FLAG_TSYNC)
+	if notify {
+		bits |= unix.SECCOMP_FILTER_FLAG_NEW_LISTENER | unix.SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+	}
+	for _, fl := range flags {
+		// The kernel refuses WAIT_KILLABLE_RECV without a listener, and it
+		// means nothing then.
+		if fl != specs.LinuxSeccompFlagWaitKillableRecv || notify {
+			bits |= flagBits[fl]
+		}
+	}
+	return bits
+}
+
+var flagBits = map[specs.LinuxSeccompFlag]uintptr{
+	flagTsync:                              unix.SECCOMP_FILTER_FLAG_TSYNC,
+	specs.LinuxSeccompFlagLog:              unix.SECCOMP_FILTER_FLAG_LOG,
+	specs.LinuxSeccompFlagSpecAllow:        unix.SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+	specs.LinuxSeccompFlagWaitKillableRecv: unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+}
+
+// exportBPF has libseccomp write the program it would load into a memfd
+// (ExportBPFMem needs libseccomp 2.6; Debian 12 ships 2.5) and decodes it.
+func exportBPF(lf *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
+	fd, err := unix.MemfdCreate("seccomp-bpf", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, &os.SyscallError{Syscall: "memfd_create", Err: err}
+	}
+	mem := os.NewFile(uintptr(fd), "seccomp-bpf")
+	defer mem.Close()
+	if err := lf.ExportBPF(mem); err != nil {
+		return nil, fmt.Errorf("exporting seccomp BPF: %w", err)
+	}
+	raw, err := io.ReadAll(io.NewSectionReader(mem, 0, 1<<30))
+	if err != nil {
+		return nil, fmt.Errorf("reading seccomp BPF: %w", err)
+	}
+	const insnSize = 8 // struct sock_filter
+	n := len(raw) / insnSize
+	if n == 0 || len(raw)%insnSize != 0 || n > bpfMaxInsns {
+		return nil, fmt.Errorf("seccomp BPF program of %d bytes: want 1 to %d instructions of %d bytes", len(raw), bpfMaxInsns, insnSize)
+	}
+	prog := make([]unix.SockFilter, n)
+	for i := range prog {
+		b := raw[i*insnSize:]
+		prog[i] = unix.SockFilter{
+			Code: binary.NativeEndian.Uint16(b[0:]), Jt: b[2], Jf: b[3],
+			K: binary.NativeEndian.Uint32(b[4:]),
+		}
+	}
+	return prog, nil
+}
+
+// bpfMaxInsns is the kernel's BPF_MAXINSNS for classic BPF programs.
+const bpfMaxInsns = 4096
 
 // compile validates cfg and builds the libseccomp filter (not loaded).
 func compile(cfg *specs.LinuxSeccomp) (_ *libseccomp.ScmpFilter, retErr error) {
@@ -106,18 +203,10 @@ func compile(cfg *specs.LinuxSeccomp) (_ *libseccomp.ScmpFilter, retErr error) {
 			filter.Release()
 		}
 	}()
-	// no_new_privs belongs to process.noNewPrivileges, not to seccomp:
-	// libseccomp would otherwise set it on every load.
-	if err := filter.SetNoNewPrivsBit(false); err != nil {
-		return nil, fmt.Errorf("clearing seccomp no_new_privs attribute: %w", err)
-	}
-	// Without raw return codes libseccomp 2.5 turns every kernel refusal
-	// into ECANCELED; ignore failure on libseccomp older than API 4.
-	_ = filter.SetRawRC(true)
+	// The filter is only exported, never loaded by libseccomp, so its
+	// load-time attributes (no_new_privs, TSYNC, log) do not matter:
+	// Filter.Load passes the flags to the kernel itself.
 	if err := addArchs(filter, cfg.Architectures); err != nil {
-		return nil, err
-	}
-	if err := setFlags(filter, cfg.Flags); err != nil {
 		return nil, err
 	}
 	for i, sc := range cfg.Syscalls {
@@ -160,26 +249,6 @@ func addArchs(filter *libseccomp.ScmpFilter, archs []specs.Arch) error {
 		// AddArch accepts an architecture already present (the native one).
 		if err := filter.AddArch(scmpArchs[a]); err != nil {
 			return fmt.Errorf("linux.seccomp.architectures[%d]: adding %s: %w: %w", i, a, ErrUnsupported, err)
-		}
-	}
-	return nil
-}
-
-func setFlags(filter *libseccomp.ScmpFilter, flags []specs.LinuxSeccompFlag) error {
-	for i, fl := range flags {
-		var err error
-		switch fl {
-		case flagTsync:
-			// libseccomp always synchronises threads on load.
-		case specs.LinuxSeccompFlagLog:
-			err = filter.SetLogBit(true)
-		case specs.LinuxSeccompFlagSpecAllow:
-			err = filter.SetSSB(true)
-		case specs.LinuxSeccompFlagWaitKillableRecv:
-			err = filter.SetWaitKill(true)
-		}
-		if err != nil {
-			return fmt.Errorf("linux.seccomp.flags[%d]: setting %s: %w: %w", i, fl, ErrUnsupported, err)
 		}
 	}
 	return nil
