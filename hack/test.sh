@@ -21,7 +21,9 @@ if [ -x hack/runtime-validation.sh ]; then
 	./hack/runtime-validation.sh /usr/sbin/runc "$bin/onggi-runc"
 fi
 if [ -x hack/distribution-conformance.sh ]; then
-	echo "== OCI distribution-spec conformance"
+	echo "== OCI distribution-spec conformance (auth off)"
 	ONGGI="$bin/onggi" ./hack/distribution-conformance.sh
+	echo "== OCI distribution-spec conformance (auth on: htpasswd + Bearer tokens, private repos)"
+	AUTH=1 ONGGI="$bin/onggi" ./hack/distribution-conformance.sh
 fi
 echo "== all tests passed"
