@@ -57,7 +57,7 @@ cleanup() {
 	for rt in "${!bin[@]}"; do
 		"${bin[$rt]}" --root "${root[$rt]}" delete --force "$id" >/dev/null 2>&1 || true
 	done
-	if [ "$keep" = 1 ]; then echo "work folder kept: $work" >&2; else rm -rf "$work"; fi
+	if [ "$keep" = 1 ]; then echo "work folder kept: $work" >&2; else rm -rf --one-file-system "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -107,8 +107,9 @@ func waitExec(cmd *cobra.Command, proc *os.Process, tty *ttyProxy) error {
 			return err
 		}
 	}
-	stop := forwardSignals(tty, func(s syscall.Signal) error { return proc.Signal(s) })
-	defer stop()
+	relay := catchSignals()
+	relay.forward(tty, func(s syscall.Signal) error { return proc.Signal(s) })
+	defer relay.stop()
 	ps, err := proc.Wait()
 	if err != nil {
 		return fmt.Errorf("waiting for exec process %d: %w", proc.Pid, err)

@@ -65,15 +65,24 @@ func runRuntimeRun(cmd *cobra.Command, rg *runtimeGlobals, o *runtimeRunOpts, id
 	if err != nil {
 		return err
 	}
+	var relay *signalRelay
+	if !o.detach {
+		relay = catchSignals() // in the background, while Create works
+		defer relay.stop()
+	}
+	runtime.TmpSpan("cli before create")
 	c, err := r.Create(id, co)
 	if err != nil {
 		return err
 	}
+	runtime.TmpSpan("created")
 	defer func() {
 		var status *ExitError
 		failed := retErr != nil && !errors.As(retErr, &status)
 		if failed || (!o.detach && !o.keep) {
+			runtime.TmpSpan("before delete")
 			c.Delete(true)
+			runtime.TmpSpan("deleted")
 		}
 	}()
 	if tty != nil {
@@ -84,18 +93,19 @@ func runRuntimeRun(cmd *cobra.Command, rg *runtimeGlobals, o *runtimeRunOpts, id
 	if o.detach {
 		return c.Start()
 	}
-	return startAndWait(c, tty)
+	return startAndWait(c, tty, relay)
 }
 
-// startAndWait starts c with signals forwarded to it and returns its exit
-// status as an ExitError (nil for 0).
-func startAndWait(c *runtime.Container, tty *ttyProxy) error {
-	stop := forwardSignals(tty, func(s syscall.Signal) error { return c.Signal(s, false) })
-	defer stop()
+// startAndWait starts c, relays signals to it and returns its exit status
+// as an ExitError (nil for 0).
+func startAndWait(c *runtime.Container, tty *ttyProxy, relay *signalRelay) error {
 	if err := c.Start(); err != nil {
 		return err
 	}
+	relay.forward(tty, func(s syscall.Signal) error { return c.Signal(s, false) })
+	runtime.TmpSpan("started")
 	status, err := c.Wait()
+	runtime.TmpSpan("waited")
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -174,32 +173,5 @@ func resize(from, to *os.File) {
 	ws, err := unix.IoctlGetWinsize(int(from.Fd()), unix.TIOCGWINSZ)
 	if err == nil {
 		unix.IoctlSetWinsize(int(to.Fd()), unix.TIOCSWINSZ, ws)
-	}
-}
-
-// forwardSignals relays every signal the CLI receives to send until stop
-// is called, as runc's foreground run and exec do. SIGCHLD is ours, SIGURG
-// is the Go scheduler's, SIGWINCH resizes the pty.
-func forwardSignals(tty *ttyProxy, send func(syscall.Signal) error) (stop func()) {
-	ch := make(chan os.Signal, 128)
-	signal.Notify(ch)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case s := <-ch:
-				sig, _ := s.(syscall.Signal)
-				if sig == syscall.SIGCHLD || sig == syscall.SIGURG || tty.handleWinch(sig) {
-					continue
-				}
-				send(sig)
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(ch)
-		close(done)
 	}
 }

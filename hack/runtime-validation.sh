@@ -27,6 +27,12 @@
 # fixed cgroup paths (/cgrouptest), and a program killed by the timeout may
 # leave its container behind in the runtime's default --root.
 #
+# The programs make their bundles under $TMPDIR, which the script points at
+# its work folder. A container without a mount namespace (linux_ns_itype)
+# mounts /proc, /dev, /sys inside its bundle in the host's namespace, and runc
+# never unmounts them: after each program the script lazily unmounts whatever
+# is left under that folder, and removes it with --one-file-system.
+#
 # Example: hack/runtime-validation.sh /usr/sbin/runc /usr/local/bin/onggi-runc
 set -euo pipefail
 
@@ -56,12 +62,30 @@ for rt in "$@"; do
 done
 
 if [ -n "${VALIDATION_WORK:-}" ]; then
-	work=$VALIDATION_WORK
-	mkdir -p "$work"
+	work=$(mkdir -p "$VALIDATION_WORK" && cd "$VALIDATION_WORK" && pwd)
 else
 	work=$(mktemp -d /tmp/onggi-validation.XXXXXX)
-	[ "${VALIDATION_KEEP:-}" = 1 ] || trap 'rm -rf "$work"' EXIT
 fi
+
+# unmount_leftovers lazily unmounts every mount under $work/tmp, deepest
+# first, so nothing a container left behind outlives the run.
+unmount_leftovers() {
+	local m
+	awk -v dir="$work/tmp/" 'index($5, dir) == 1 {print length($5), $5}' /proc/self/mountinfo |
+		sort -rn | cut -d' ' -f2- | while read -r m; do
+		umount -l "$m" || echo "runtime-validation: could not unmount $m" >&2
+	done
+}
+
+cleanup() {
+	unmount_leftovers
+	rm -rf --one-file-system "$work/tmp"
+	if [ -z "${VALIDATION_WORK:-}" ] && [ "${VALIDATION_KEEP:-}" != 1 ]; then
+		rm -rf --one-file-system "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # build_suite compiles runtimetest and every validation program into
 # $work/bin. CGO is off: runtimetest runs inside the suite's busybox rootfs,
@@ -93,7 +117,10 @@ run_program() {
 	local rt=$1 label=$2 prog=$3 try=$4 log rc=0 ok notok skip plan total
 	log="$work/logs/$label/$prog.tap"
 	[ "$try" = 0 ] || log="$work/logs/$label/$prog.retry$try.tap"
-	RUNTIME=$rt timeout -k 10 "$timeout_s" "$work/bin/$prog" >"$log" 2>"$log.stderr" </dev/null || rc=$?
+	mkdir -p "$work/tmp"
+	TMPDIR=$work/tmp RUNTIME=$rt timeout -k 10 "$timeout_s" "$work/bin/$prog" >"$log" 2>"$log.stderr" </dev/null || rc=$?
+	unmount_leftovers
+	rm -rf --one-file-system "$work/tmp"
 	# TAP: "ok N desc", "not ok N desc", "# SKIP"/"# TODO" directives, "1..N".
 	ok=$(grep -cE '^ok [0-9]+' "$log" || true)
 	notok=$(grep -E '^not ok [0-9]+' "$log" | grep -vciE '#[[:space:]]*todo' || true)
@@ -163,12 +190,12 @@ fi
 
 ref=${labels[0]}
 echo
-printf '%-40s' "comparison"
+printf '%-46s' "comparison"
 for label in "${labels[@]}"; do printf ' %-12s' "$label"; done
 echo
 regressions=0
 for prog in "${programs[@]}"; do
-	line=$(printf '%-40s' "validation/$prog")
+	line=$(printf '%-46s' "validation/$prog")
 	mark=""
 	for label in "${labels[@]}"; do
 		line+=$(printf ' %-12s' "${result[$label/$prog]}")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,9 +58,11 @@ func TestBadInput(t *testing.T) {
 		{name: "bad seccomp action", mutate: func(s *specs.Spec) {
 			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_BOGUS"}
 		}, field: "linux.seccomp", invalid: true},
-		{name: "no mount namespace", mutate: func(s *specs.Spec) {
-			s.Linux.Namespaces = []specs.LinuxNamespace{{Type: specs.PIDNamespace}}
-			s.Hostname = ""
+		{name: "user namespace without mount namespace", mutate: func(s *specs.Spec) {
+			withUserNS(s)
+			s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool {
+				return ns.Type == specs.MountNamespace
+			})
 		}, field: "linux.namespaces", invalid: true},
 		// Refused by the host once the init runs: cleanup must still be complete.
 		{name: "rlimit above the host's", mutate: func(s *specs.Spec) {

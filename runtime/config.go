@@ -168,8 +168,10 @@ func validateLinux(s *specs.Spec) error {
 			}
 		}
 	}
-	if !seen[specs.MountNamespace] {
-		return invalid("linux.namespaces", "a mount namespace is required")
+	// Without a mount namespace the container mounts in the runtime's
+	// (hostns.go); a user namespace does not own that one and could not.
+	if seen[specs.UserNamespace] && !seen[specs.MountNamespace] {
+		return invalid("linux.namespaces", "a user namespace needs a mount namespace")
 	}
 	if l.Seccomp != nil {
 		if err := seccomp.Validate(l.Seccomp); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onggi/onggi/runtime/hooks"
 	"github.com/onggi/onggi/runtime/nsenter"
+	"github.com/onggi/onggi/runtime/rootfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -28,16 +29,21 @@ type create struct {
 	sp     *spawned
 	cg     cgroupManager
 	files  []*os.File // parent copies of the fds handed to the init
+	// hostSnap: the runtime's mount IDs before the init started, for a
+	// container sharing its mount namespace (hostns.go); nil otherwise.
+	hostSnap rootfs.MountSnapshot
 }
 
 func (r *Runtime) create(id string, o CreateOpts) (_ *Container, retErr error) {
 	if err := validID(id); err != nil {
 		return nil, err
 	}
+	TmpSpan("create")
 	spec, rootfs, err := loadSpec(o.Bundle)
 	if err != nil {
 		return nil, err
 	}
+	TmpSpan("loadSpec")
 	if err := os.MkdirAll(r.root, 0o711); err != nil {
 		return nil, fmt.Errorf("state root: %w", err)
 	}
@@ -79,6 +85,9 @@ func (c *create) cleanup() {
 	if c.sp != nil {
 		c.sp.kill()
 	}
+	if err := c.unmountHostMounts(); err != nil {
+		fmt.Fprintf(c.r.warn, "warning: container %s: cleaning up mounts: %v\n", c.id, err)
+	}
 	if c.cg != nil {
 		_ = destroyCgroup(c.cg)
 	}
@@ -90,27 +99,40 @@ func (c *create) run() error {
 	c.st = &savedState{ID: c.id, Bundle: absBundle, ConfigPath: filepath.Join(absBundle, "config.json"),
 		Rootfs: c.rootfs, Created: time.Now().UTC(), Annotations: c.spec.Annotations,
 		Systemd: c.r.systemdCgroup, NoPivot: c.o.NoPivot}
+	TmpSpan("create.run")
 	so, err := c.spawnOpts()
 	if err != nil {
 		return err
 	}
-	if c.sp, err = spawn(so); err != nil {
+	TmpSpan("spawnOpts")
+	if err := c.snapshotHostMounts(); err != nil {
 		return err
 	}
+	if err := c.spawnInCgroup(so); err != nil {
+		return err
+	}
+	TmpSpan("spawned")
 	c.st.InitPid = c.sp.proc.Pid
 	if c.st.InitStart, _, err = procStat(c.st.InitPid); err != nil {
 		return fmt.Errorf("reading init's start time: %w", err)
 	}
-	if err := c.applyCgroup(); err != nil {
+	TmpSpan("procstat")
+	if err := c.setResources(); err != nil {
 		return err
 	}
+	TmpSpan("cgroup")
 	if err := c.sp.sc.send(syncMsg{Type: msgConfig, Config: c.initConfig(so)}); err != nil {
 		return fmt.Errorf("configuring init: %w", err)
 	}
+	TmpSpan("config sent")
 	if err := c.serveInit(); err != nil {
 		return err
 	}
+	TmpSpan("init ready")
 	c.sp.sync.Close()
+	if err := c.recordHostMounts(); err != nil {
+		return err
+	}
 	if err := writeState(c.dir, c.st); err != nil {
 		return err
 	}
@@ -211,18 +233,37 @@ func (c *create) serveInit() error {
 	}
 }
 
-func (c *create) applyCgroup() error {
+// spawnInCgroup starts the init inside the container's cgroup
+// (cgroups.Manager.ApplyStart: born there, which spares the slow move of a
+// running process), before the init is sent its config.
+func (c *create) spawnInCgroup(so spawnOpts) error {
 	cg, err := cgroupNew(c.spec.Linux.CgroupsPath, c.id, c.r.systemdCgroup)
 	if err != nil {
 		return fmt.Errorf("linux.cgroupsPath: %w", err)
 	}
 	c.cg = cg
-	if err := cg.Apply(c.st.InitPid); err != nil {
+	var spawnErr error
+	err = cg.ApplyStart(func(cgroupFD int) (int, error) {
+		so.intoCgroup, so.cgroupFD = cgroupFD >= 0, cgroupFD
+		c.sp, spawnErr = spawn(so)
+		if spawnErr != nil {
+			return 0, spawnErr
+		}
+		return c.sp.proc.Pid, nil
+	})
+	if err != nil && errors.Is(err, spawnErr) {
+		return err
+	}
+	if err != nil {
 		return fmt.Errorf("cgroup of %s: %w", c.id, err)
 	}
 	c.st.CgroupPaths = cg.Paths()
+	return nil
+}
+
+func (c *create) setResources() error {
 	if r := effectiveResources(c.spec); r != nil {
-		if err := cg.Set(r); err != nil {
+		if err := c.cg.Set(r); err != nil {
 			return fmt.Errorf("linux.resources: %w", err)
 		}
 		c.st.Resources = r
@@ -305,11 +346,18 @@ func writePidFile(path string, pid int) error {
 	return nil
 }
 
-// destroyCgroup removes a cgroup after killing whatever is left in it.
+// destroyCgroup removes a cgroup after killing whatever is left in it,
+// never ourselves (a thread of ours that failed to leave it after
+// ApplyStart would list our pid).
 func destroyCgroup(cg cgroupManager) error {
+	TmpSpan("destroy start")
+	defer TmpSpan("destroy end")
 	if pids, err := cg.Pids(); err == nil {
+		TmpSpan("pids listed")
 		for _, p := range pids {
-			_ = unix.Kill(p, unix.SIGKILL)
+			if p != os.Getpid() {
+				_ = unix.Kill(p, unix.SIGKILL)
+			}
 		}
 	}
 	var err error

@@ -66,7 +66,15 @@
 //
 // Delete without force removes a created container (its user process never
 // ran), as runc does and containerd's shim relies on; a running or paused
-// one needs force. A config without a mount namespace is refused: runc
-// mounts such a container's filesystems into the host's namespace and
-// leaves them there.
+// one needs force.
+//
+// # Inherited namespaces
+//
+// A namespace type the config does not list is the runtime's (runtime-spec).
+// Without a mount namespace the init mounts in the runtime's own mount
+// table, below a bind of the rootfs onto itself, and chroots; Create
+// records those mounts in state.json and Delete (or a failed Create)
+// unmounts them, so the host's table ends as it was (runc leaves them
+// behind). See hostns.go. A user namespace without a mount namespace is
+// refused: it could not mount in the runtime's.
 package runtime

@@ -86,10 +86,16 @@ func runInit(_ *os.File, sc *syncConn) error {
 	return waitStartAndExec(pp)
 }
 
-// setupRootfs mounts, runs the hooks due before pivot_root, and pivots.
+// setupRootfs mounts, runs the hooks due before pivot_root, and pivots
+// (chroots, for a container sharing the runtime's mount namespace).
 func setupRootfs(sc *syncConn, cfg *initConfig) error {
 	spec := cfg.Spec
-	if err := rootfs.Prepare(spec, cfg.Rootfs); err != nil {
+	shared := sharesMountNS(spec)
+	prepare := rootfs.Prepare
+	if shared {
+		prepare = rootfs.PrepareInHost
+	}
+	if err := prepare(spec, cfg.Rootfs); err != nil {
 		return err
 	}
 	if cfg.ParentHooks {
@@ -104,6 +110,9 @@ func setupRootfs(sc *syncConn, cfg *initConfig) error {
 		if err := hooks.Run(hooks.CreateContainer, spec.Hooks.CreateContainer, cfg.State); err != nil {
 			return err
 		}
+	}
+	if shared {
+		return rootfs.ChrootRoot(cfg.Rootfs)
 	}
 	return rootfs.PivotRoot(cfg.Rootfs, cfg.NoPivot)
 }

@@ -223,6 +223,9 @@ func (c *Container) delete(force bool) error {
 			return err
 		}
 	}
+	if err := unmountRecorded(st); err != nil {
+		return err
+	}
 	if len(st.CgroupPaths) > 0 {
 		cg, err := cgroupLoad(st.CgroupPaths, st.Systemd)
 		if err == nil {

@@ -29,6 +29,10 @@ type spawnOpts struct {
 	specGIDMaps  []specs.LinuxIDMapping
 	selfExe      string // binary to run; /proc/self/exe unless a test says otherwise
 	noExeDefence bool   // tests only: run selfExe directly (CVE-2019-5736 test)
+	// intoCgroup: the helper is born in the cgroup2 directory cgroupFD
+	// (CLONE_INTO_CGROUP).
+	intoCgroup bool
+	cgroupFD   int
 }
 
 // spawned is a started helper: the process that lives on and the parent's
@@ -92,10 +96,11 @@ func spawn(o spawnOpts) (s *spawned, retErr error) {
 		files = append(files, exe)
 	}
 	cmd := &exec.Cmd{Path: path, Args: []string{o.helper}, ExtraFiles: files,
-		Env: []string{envSyncFD + "=" + strconv.Itoa(syncFD)}}
+		Env: []string{envSyncFD + "=" + strconv.Itoa(syncFD), "ONGGI_TIMING=" + os.Getenv("ONGGI_TIMING")}}
 	if err := s.setStdio(cmd, o.stdio); err != nil {
 		return nil, err
 	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: o.intoCgroup, CgroupFD: o.cgroupFD}
 	if o.ns != nil {
 		env, err := o.ns.Env(syncFD)
 		if err != nil {
@@ -103,14 +108,16 @@ func spawn(o spawnOpts) (s *spawned, retErr error) {
 		}
 		cmd.Env = append(cmd.Env, env...)
 	} else {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: o.cloneflags, UidMappings: o.uidMaps,
-			GidMappings: o.gidMaps, GidMappingsEnableSetgroups: true}
+		a := cmd.SysProcAttr
+		a.Cloneflags, a.UidMappings, a.GidMappings = o.cloneflags, o.uidMaps, o.gidMaps
+		a.GidMappingsEnableSetgroups = true
 		if o.cloneflags&syscall.CLONE_NEWUSER != 0 {
 			// Become root of the new user namespace before exec, or exec
 			// would drop every capability of an unmapped uid.
-			cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+			a.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 		}
 	}
+	TmpSpan("cmd.Start")
 	if err := cmd.Start(); err != nil {
 		if len(o.uidMaps) > 0 {
 			return nil, fmt.Errorf("%w: linux.uidMappings/gidMappings: starting the container: %w", ErrInvalid, err)

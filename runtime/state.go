@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onggi/onggi/runtime/rootfs"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -38,6 +39,9 @@ type savedState struct {
 	Paused      bool                  `json:"paused,omitempty"`
 	Resources   *specs.LinuxResources `json:"resources,omitempty"`
 	Namespaces  map[string]string     `json:"namespaces,omitempty"` // joined by path: type → path
+	// HostMounts: what a container without a mount namespace mounted in
+	// the runtime's (hostns.go); Delete unmounts it.
+	HostMounts []rootfs.HostMount `json:"hostMounts,omitempty"`
 }
 
 func validID(id string) error {

@@ -13,6 +13,7 @@ import (
 )
 
 func main() {
+	runtime.TmpSpan("main " + os.Args[0])
 	registerHelpers()
 	if reexec.Init() {
 		return

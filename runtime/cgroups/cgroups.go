@@ -48,6 +48,10 @@ type Manager interface {
 	// Apply creates the cgroup if needed and moves pid into it. On an
 	// existing cgroup (exec) it only moves pid in.
 	Apply(pid int) error
+	// ApplyStart creates the cgroup like Apply and calls start so that the
+	// process start creates is born inside it (see start.go); start
+	// returns that process's pid. Errors of start come back unwrapped.
+	ApplyStart(start StartFunc) error
 	// Set writes the limits of r. A resource the host cannot enforce is an
 	// error wrapping ErrNotAvailable, except where runc ignores it too
 	// (kernel memory, ...), as documented at each controller.
@@ -68,6 +72,13 @@ type Manager interface {
 	Paths() map[string]string
 }
 
+// StartFunc starts a process and returns its pid. cgroupFD is a cgroup2
+// directory to start it in with clone3's CLONE_INTO_CGROUP
+// (syscall.SysProcAttr.UseCgroupFD), or -1. It runs on an OS thread of its
+// own, so it must not ask for Pdeathsig, which is tied to the forking
+// thread.
+type StartFunc func(cgroupFD int) (pid int, err error)
+
 // FreezeReporter is implemented by every Manager of this package: Frozen
 // tells whether the cgroup is frozen now (runc reports such a container as
 // "paused" by reading this, so the state survives the runtime process).
@@ -79,11 +90,12 @@ type FreezeReporter interface {
 type Option func(*config)
 
 type config struct {
-	systemd    bool
-	root       string
-	fsMagic    func(path string) (int64, error)
-	mountinfo  string
-	selfCgroup string
+	systemd      bool
+	root         string
+	fsMagic      func(path string) (int64, error)
+	mountinfo    string
+	selfCgroup   string
+	threadCgroup string // the calling thread's cgroups (ApplyStart)
 }
 
 // WithSystemd makes cgroupsPath read as systemd's "slice:prefix:name" (runc's
@@ -104,16 +116,18 @@ func WithFSMagic(f func(path string) (int64, error)) Option {
 
 // WithProcFiles replaces /proc/self/mountinfo and /proc/self/cgroup, which
 // tell where the v1 hierarchies are mounted and which cgroup a relative
-// cgroupsPath is relative to.
+// cgroupsPath is relative to. selfCgroup also stands for
+// /proc/thread-self/cgroup.
 func WithProcFiles(mountinfo, selfCgroup string) Option {
-	return func(c *config) { c.mountinfo, c.selfCgroup = mountinfo, selfCgroup }
+	return func(c *config) { c.mountinfo, c.selfCgroup, c.threadCgroup = mountinfo, selfCgroup, selfCgroup }
 }
 
 func newConfig(opts []Option) *config {
 	c := &config{
-		root:       "/sys/fs/cgroup",
-		mountinfo:  "/proc/self/mountinfo",
-		selfCgroup: "/proc/self/cgroup",
+		root:         "/sys/fs/cgroup",
+		mountinfo:    "/proc/self/mountinfo",
+		selfCgroup:   "/proc/self/cgroup",
+		threadCgroup: "/proc/thread-self/cgroup",
 	}
 	for _, o := range opts {
 		o(c)

@@ -19,6 +19,7 @@ import (
 type fs1Manager struct {
 	cfg   *config
 	paths map[string]string
+	hier  map[string]Hierarchy // directory → its v1 hierarchy; nil from Load
 }
 
 var (
@@ -62,7 +63,7 @@ func newFS1(c *config, p string, relative, hybrid bool) (*fs1Manager, error) {
 			return nil, err
 		}
 	}
-	m := &fs1Manager{cfg: c, paths: map[string]string{}}
+	m := &fs1Manager{cfg: c, paths: map[string]string{}, hier: map[string]Hierarchy{}}
 	for _, h := range hs {
 		hp := p
 		if relative {
@@ -75,6 +76,7 @@ func newFS1(c *config, p string, relative, hybrid bool) (*fs1Manager, error) {
 		for _, ctrl := range h.Controllers {
 			m.paths[ctrl] = dir
 		}
+		m.hier[dir] = h
 	}
 	if hybrid {
 		hp := p
@@ -119,12 +121,22 @@ func (m *fs1Manager) Paths() map[string]string {
 }
 
 func (m *fs1Manager) Apply(pid int) (retErr error) {
-	var created []string
+	created, err := m.create()
 	defer func() {
 		if retErr != nil {
 			removeCreated(created)
 		}
 	}()
+	if err != nil {
+		return err
+	}
+	return movePid(m.dirs(), pid)
+}
+
+// create makes every directory of the cgroup that is missing and returns
+// those it made.
+func (m *fs1Manager) create() ([]string, error) {
+	var created []string
 	for _, dir := range m.dirs() {
 		var made []string
 		var err error
@@ -138,8 +150,15 @@ func (m *fs1Manager) Apply(pid int) (retErr error) {
 		}
 		created = append(created, made...)
 		if err != nil {
-			return err
+			return created, err
 		}
+	}
+	return created, nil
+}
+
+// movePid writes pid to cgroup.procs of each directory.
+func movePid(dirs []string, pid int) error {
+	for _, dir := range dirs {
 		if err := writeFile(dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
 			return fmt.Errorf("moving pid %d into cgroup: %w", pid, err)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -46,10 +45,7 @@ func (m *fs2Manager) Apply(pid int) (retErr error) {
 	if err != nil {
 		return err
 	}
-	if err := writeFile(m.dir, "cgroup.procs", strconv.Itoa(pid)); err != nil {
-		return fmt.Errorf("moving pid %d into cgroup: %w", pid, err)
-	}
-	return nil
+	return movePid([]string{m.dir}, pid)
 }
 
 // ensureV2 creates dir unless it exists: exec joins an existing cgroup,

@@ -102,8 +102,11 @@ func unescapeMountinfo(s string) string {
 
 // ownCgroups parses /proc/self/cgroup: controller (or "name=x", or "" for
 // the v2 hierarchy) → cgroup path of the calling process.
-func (c *config) ownCgroups() (map[string]string, error) {
-	f, err := os.Open(c.selfCgroup)
+func (c *config) ownCgroups() (map[string]string, error) { return parseCgroupFile(c.selfCgroup) }
+
+// parseCgroupFile parses a /proc/<pid>/cgroup file (see ownCgroups).
+func parseCgroupFile(name string) (map[string]string, error) {
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("reading own cgroup: %w", err)
 	}
@@ -124,7 +127,7 @@ func (c *config) ownCgroups() (map[string]string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", c.selfCgroup, err)
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return own, nil
 }

@@ -55,8 +55,12 @@ func readPidsRecursive(dir string) ([]int, error) {
 // cgroup whose last task just exited can fail with EBUSY for a moment while
 // the kernel finishes tearing the task down, so EBUSY is retried with
 // exponential backoff (1ms doubling, about 1s in all); success returns at
-// once.
+// once. A container's cgroup rarely has sub-cgroups, so rmdir is tried
+// before the directory is listed.
 func removeCgroup(dir string) error {
+	if err := unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -17,4 +17,16 @@
 // The package is called by runtime/'s container init, in order: Prepare,
 // PivotRoot, BindConsole (with a terminal), Finalize. It imports no other
 // onggi package.
+//
+// A container whose config lists no mount namespace shares the runtime's,
+// so its mounts land in the host's mount table. Its init calls
+// PrepareInHost and ChrootRoot instead of Prepare and PivotRoot: the rootfs
+// is bound onto itself and made rslave, every mount goes below that bind,
+// no host mount's propagation is touched (not even the parent's) and the
+// init chroots (pivot_root would move the root of every process of the
+// namespace). Finalize then works on the bind, which is the chroot's "/".
+// The runtime snapshots the mount IDs before (SnapshotMounts), records what
+// appeared at or below the rootfs (MountSnapshot.NewMounts) and takes it
+// down on delete or failure (UnmountHost: children first, MNT_DETACH, each
+// mount reopened by descriptor and checked by mount ID before unmounting).
 package rootfs

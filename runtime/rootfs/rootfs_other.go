@@ -22,3 +22,18 @@ func BindConsole(slavePath string) error { return ErrUnsupported }
 
 // Finalize is not supported on this platform.
 func Finalize(spec *specs.Spec) error { return ErrUnsupported }
+
+// PrepareInHost is not supported on this platform.
+func PrepareInHost(spec *specs.Spec, rootfs string) error { return ErrUnsupported }
+
+// ChrootRoot is not supported on this platform.
+func ChrootRoot(rootfs string) error { return ErrUnsupported }
+
+// SnapshotMounts is not supported on this platform.
+func SnapshotMounts() (MountSnapshot, error) { return nil, ErrUnsupported }
+
+// NewMounts is not supported on this platform.
+func (s MountSnapshot) NewMounts(rootfs string) ([]HostMount, error) { return nil, ErrUnsupported }
+
+// UnmountHost is not supported on this platform.
+func UnmountHost(rootfs string, mounts []HostMount) error { return ErrUnsupported }
