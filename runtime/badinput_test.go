@@ -58,6 +58,10 @@ func TestBadInput(t *testing.T) {
 		{name: "bad seccomp action", mutate: func(s *specs.Spec) {
 			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: "SCMP_ACT_BOGUS"}
 		}, field: "linux.seccomp", invalid: true},
+		{name: "seccomp notify", mutate: func(s *specs.Spec) {
+			s.Linux.Seccomp = &specs.LinuxSeccomp{DefaultAction: specs.ActAllow, ListenerPath: "/tmp/l.sock",
+				Syscalls: []specs.LinuxSyscall{{Names: []string{"mkdir"}, Action: specs.ActNotify}}}
+		}, field: "linux.seccomp", invalid: true},
 		{name: "user namespace without mount namespace", mutate: func(s *specs.Spec) {
 			withUserNS(s)
 			s.Linux.Namespaces = slices.DeleteFunc(s.Linux.Namespaces, func(ns specs.LinuxNamespace) bool {

@@ -151,9 +151,10 @@ func setupEnvironment(cfg *initConfig) error {
 
 // preparedProcess is a process set up but for the last steps before exec.
 type preparedProcess struct {
-	cfg  *initConfig
-	path string
-	caps capability.Capabilities // final sets, applied by finishAndExec
+	cfg    *initConfig
+	path   string
+	caps   capability.Capabilities // final sets, applied by finishAndExec
+	filter *seccomp.Filter         // compiled before rlimits, loaded last
 }
 
 // prepareProcess applies the process's attributes that need privileges
@@ -161,8 +162,16 @@ type preparedProcess struct {
 // args[0]. Seccomp is left for finishAndExec, as late as possible: a Go
 // process that creates a thread after loading a profile that refuses
 // clone3 or rseq dies, so the window must be small.
+//
+// The filter is compiled first, though: libseccomp needs memory, and a
+// tight RLIMIT_AS or RLIMIT_DATA from the spec would make it fail; loading
+// the compiled program later allocates nothing.
 func prepareProcess(cfg *initConfig) (*preparedProcess, error) {
 	p := cfg.Process
+	filter, err := seccomp.Compile(cfg.Spec.Linux.Seccomp)
+	if err != nil {
+		return nil, err
+	}
 	if err := setRlimits(p.Rlimits); err != nil {
 		return nil, err
 	}
@@ -184,7 +193,7 @@ func prepareProcess(cfg *initConfig) (*preparedProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &preparedProcess{cfg: cfg, path: path, caps: caps}, closeExtraFDs(3 + cfg.PreserveFDs)
+	return &preparedProcess{cfg: cfg, path: path, caps: caps, filter: filter}, closeExtraFDs(3 + cfg.PreserveFDs)
 }
 
 // finishAndExec loads seccomp (without noNewPrivileges: while
@@ -194,10 +203,9 @@ func prepareProcess(cfg *initConfig) (*preparedProcess, error) {
 func finishAndExec(pp *preparedProcess) error {
 	cfg, p := pp.cfg, pp.cfg.Process
 	env := userEnv(p) // before seccomp: reading /etc/passwd may be filtered
-	sc := cfg.Spec.Linux.Seccomp
-	if sc != nil && !p.NoNewPrivileges {
-		if err := seccomp.Load(sc); err != nil {
-			return fmt.Errorf("linux.seccomp: %w", err)
+	if !p.NoNewPrivileges {
+		if _, err := pp.filter.Load(); err != nil {
+			return err
 		}
 	}
 	if err := dropCaps(pp.caps); err != nil {
@@ -207,10 +215,8 @@ func finishAndExec(pp *preparedProcess) error {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return &os.SyscallError{Syscall: "prctl(PR_SET_NO_NEW_PRIVS)", Err: err}
 		}
-		if sc != nil {
-			if err := seccomp.Load(sc); err != nil {
-				return fmt.Errorf("linux.seccomp: %w", err)
-			}
+		if _, err := pp.filter.Load(); err != nil {
+			return err
 		}
 	}
 	if cfg.Spec.Hooks != nil && cfg.StartFD >= 0 {

@@ -96,7 +96,7 @@ func spawn(o spawnOpts) (s *spawned, retErr error) {
 		files = append(files, exe)
 	}
 	cmd := &exec.Cmd{Path: path, Args: []string{o.helper}, ExtraFiles: files,
-		Env: []string{envSyncFD + "=" + strconv.Itoa(syncFD), "ONGGI_TIMING=" + os.Getenv("ONGGI_TIMING")}}
+		Env: []string{envSyncFD + "=" + strconv.Itoa(syncFD), "ONGGI_TIMING=" + os.Getenv("ONGGI_TIMING"), "GOMAXPROCS=1"}}
 	if err := s.setStdio(cmd, o.stdio); err != nil {
 		return nil, err
 	}
