@@ -15,6 +15,7 @@ var _ = addCommand(newPullCmd)
 type pullOptions struct {
 	registryClientOptions
 	allTags  bool
+	allPlats bool
 	platform string
 }
 
@@ -30,7 +31,8 @@ func newPullCmd(g *Globals) *cobra.Command {
 	}
 	o.addFlags(cmd, true)
 	cmd.Flags().BoolVarP(&o.allTags, "all-tags", "a", false, "download all tagged images in the repository")
-	cmd.Flags().StringVar(&o.platform, "platform", "", "set platform if server is multi-platform capable (os/arch[/variant])")
+	cmd.Flags().StringVar(&o.platform, "platform", "", `set platform if server is multi-platform capable (os/arch[/variant], or "all")`)
+	cmd.Flags().BoolVar(&o.allPlats, "all-platforms", false, "download the layers of every platform of a manifest list")
 	cmd.Flags().Bool("disable-content-trust", true, "skip image verification (accepted for docker compatibility)")
 	return cmd
 }
@@ -40,8 +42,12 @@ func runPull(cmd *cobra.Command, g *Globals, o *pullOptions, arg string) error {
 	if err != nil {
 		return imageUsage(cmd, "invalid reference format: %v", err)
 	}
-	var extra []client.Option
-	if o.platform != "" {
+	// Manifest lists are always kept whole (manifests and configs); every
+	// platform's layers too with --all-platforms, so push can send it all.
+	extra := []client.Option{client.WithWarnings(cmd.ErrOrStderr())}
+	if o.allPlats || o.platform == "all" {
+		extra = append(extra, client.WithAllPlatforms())
+	} else if o.platform != "" {
 		p, err := manifest.ParsePlatform(o.platform)
 		if err != nil {
 			return imageUsage(cmd, "%v", err)

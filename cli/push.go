@@ -58,7 +58,9 @@ func runPush(cmd *cobra.Command, g *Globals, o *pushOptions, src string, dests [
 			return err
 		}
 	}
-	c := newRegistryClient(cmd, e, &o.registryClientOptions)
+	// A manifest list that cannot be pushed whole falls back to one
+	// platform's manifest with a note on stderr.
+	c := newRegistryClient(cmd, e, &o.registryClientOptions, client.WithWarnings(cmd.ErrOrStderr()))
 	out := cmd.OutOrStdout()
 	for _, s := range sources {
 		targets := dests

@@ -70,19 +70,15 @@ func runRuntimeRun(cmd *cobra.Command, rg *runtimeGlobals, o *runtimeRunOpts, id
 		relay = catchSignals() // in the background, while Create works
 		defer relay.stop()
 	}
-	runtime.TmpSpan("cli before create")
 	c, err := r.Create(id, co)
 	if err != nil {
 		return err
 	}
-	runtime.TmpSpan("created")
 	defer func() {
 		var status *ExitError
 		failed := retErr != nil && !errors.As(retErr, &status)
 		if failed || (!o.detach && !o.keep) {
-			runtime.TmpSpan("before delete")
 			c.Delete(true)
-			runtime.TmpSpan("deleted")
 		}
 	}()
 	if tty != nil {
@@ -103,9 +99,7 @@ func startAndWait(c *runtime.Container, tty *ttyProxy, relay *signalRelay) error
 		return err
 	}
 	relay.forward(tty, func(s syscall.Signal) error { return c.Signal(s, false) })
-	runtime.TmpSpan("started")
 	status, err := c.Wait()
-	runtime.TmpSpan("waited")
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,9 @@ if [ -n "${VALIDATION_WORK:-}" ]; then
 else
 	work=$(mktemp -d /tmp/onggi-validation.XXXXXX)
 fi
+# mktemp makes the folder 0700; containers with a user namespace
+# (linux_uid_mappings) run as a mapped uid that must traverse it to the bundle.
+chmod 755 "$work"
 
 # unmount_leftovers lazily unmounts every mount under $work/tmp, deepest
 # first, so nothing a container left behind outlives the run.

@@ -82,12 +82,17 @@ func (s *Store) Put(ctx context.Context, desc ocispec.Descriptor, names ...strin
 	if err != nil {
 		return nil, err
 	}
+	return s.record(ctx, img, refs)
+}
+
+// record stores img under refs; the caller holds a lease.
+func (s *Store) record(ctx context.Context, img *Image, refs []string) (*Image, error) {
 	for _, n := range refs {
 		if r, _ := reference.ParseName(n); r.Digest() != "" && r.Digest() != img.ManifestDigest && r.Digest() != img.IndexDigest {
 			return nil, fmt.Errorf("name %s: %w: the image's manifest is %s", reference.Familiar(n), ErrInvalid, img.ManifestDigest)
 		}
 	}
-	err = s.update(ctx, func(d *db) error {
+	err := s.update(ctx, func(d *db) error {
 		rec, ok := d.Images[img.ID]
 		if !ok {
 			rec.Added = time.Now().UTC()

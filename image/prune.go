@@ -137,6 +137,7 @@ func (s *Store) referenced(ctx context.Context) (map[digest.Digest]bool, map[dig
 		blobs[rec.Manifest], blobs[id] = true, true
 		if rec.Index != "" {
 			blobs[rec.Index] = true
+			s.keepIndexChildren(rec.Index, blobs)
 		}
 		img := &Image{ManifestDigest: rec.Manifest}
 		if err := s.load(img); err != nil {

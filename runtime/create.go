@@ -38,12 +38,10 @@ func (r *Runtime) create(id string, o CreateOpts) (_ *Container, retErr error) {
 	if err := validID(id); err != nil {
 		return nil, err
 	}
-	TmpSpan("create")
 	spec, rootfs, err := loadSpec(o.Bundle)
 	if err != nil {
 		return nil, err
 	}
-	TmpSpan("loadSpec")
 	if err := os.MkdirAll(r.root, 0o711); err != nil {
 		return nil, fmt.Errorf("state root: %w", err)
 	}
@@ -99,36 +97,29 @@ func (c *create) run() error {
 	c.st = &savedState{ID: c.id, Bundle: absBundle, ConfigPath: filepath.Join(absBundle, "config.json"),
 		Rootfs: c.rootfs, Created: time.Now().UTC(), Annotations: c.spec.Annotations,
 		Systemd: c.r.systemdCgroup, NoPivot: c.o.NoPivot}
-	TmpSpan("create.run")
 	so, err := c.spawnOpts()
 	if err != nil {
 		return err
 	}
-	TmpSpan("spawnOpts")
 	if err := c.snapshotHostMounts(); err != nil {
 		return err
 	}
 	if err := c.spawnInCgroup(so); err != nil {
 		return err
 	}
-	TmpSpan("spawned")
 	c.st.InitPid = c.sp.proc.Pid
 	if c.st.InitStart, _, err = procStat(c.st.InitPid); err != nil {
 		return fmt.Errorf("reading init's start time: %w", err)
 	}
-	TmpSpan("procstat")
 	if err := c.setResources(); err != nil {
 		return err
 	}
-	TmpSpan("cgroup")
 	if err := c.sp.sc.send(syncMsg{Type: msgConfig, Config: c.initConfig(so)}); err != nil {
 		return fmt.Errorf("configuring init: %w", err)
 	}
-	TmpSpan("config sent")
 	if err := c.serveInit(); err != nil {
 		return err
 	}
-	TmpSpan("init ready")
 	c.sp.sync.Close()
 	if err := c.recordHostMounts(); err != nil {
 		return err
@@ -350,10 +341,7 @@ func writePidFile(path string, pid int) error {
 // never ourselves (a thread of ours that failed to leave it after
 // ApplyStart would list our pid).
 func destroyCgroup(cg cgroupManager) error {
-	TmpSpan("destroy start")
-	defer TmpSpan("destroy end")
 	if pids, err := cg.Pids(); err == nil {
-		TmpSpan("pids listed")
 		for _, p := range pids {
 			if p != os.Getpid() {
 				_ = unix.Kill(p, unix.SIGKILL)

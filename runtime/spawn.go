@@ -96,7 +96,7 @@ func spawn(o spawnOpts) (s *spawned, retErr error) {
 		files = append(files, exe)
 	}
 	cmd := &exec.Cmd{Path: path, Args: []string{o.helper}, ExtraFiles: files,
-		Env: []string{envSyncFD + "=" + strconv.Itoa(syncFD), "ONGGI_TIMING=" + os.Getenv("ONGGI_TIMING"), "GOMAXPROCS=1"}}
+		Env: []string{envSyncFD + "=" + strconv.Itoa(syncFD)}}
 	if err := s.setStdio(cmd, o.stdio); err != nil {
 		return nil, err
 	}
@@ -117,7 +117,6 @@ func spawn(o spawnOpts) (s *spawned, retErr error) {
 			a.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 		}
 	}
-	TmpSpan("cmd.Start")
 	if err := cmd.Start(); err != nil {
 		if len(o.uidMaps) > 0 {
 			return nil, fmt.Errorf("%w: linux.uidMappings/gidMappings: starting the container: %w", ErrInvalid, err)

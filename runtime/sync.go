@@ -53,36 +53,15 @@ type syncMsg struct {
 
 // syncConn frames JSON messages on the sync socket.
 type syncConn struct {
-	w   io.Writer
 	enc *json.Encoder
 	dec *json.Decoder
 }
 
 func newSyncConn(rw io.ReadWriter) *syncConn {
-	return &syncConn{w: rw, enc: json.NewEncoder(rw), dec: json.NewDecoder(rw)}
+	return &syncConn{enc: json.NewEncoder(rw), dec: json.NewDecoder(rw)}
 }
 
-// send writes m as one JSON line. A message that is only its type is
-// written as is: encoding/json would first build encoders for every type
-// syncMsg reaches (the whole runtime-spec), which a container init, that
-// only ever sends such messages on success, would pay at each start.
-func (s *syncConn) send(m syncMsg) error {
-	if m == (syncMsg{Type: m.Type}) && isPlainWord(m.Type) {
-		_, err := io.WriteString(s.w, `{"type":"`+m.Type+"\"}\n")
-		return err
-	}
-	return s.enc.Encode(m)
-}
-
-// isPlainWord reports whether s needs no escaping in a JSON string.
-func isPlainWord(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
+func (s *syncConn) send(m syncMsg) error { return s.enc.Encode(m) }
 
 // recv reads the next message; an error message from the helper comes back
 // as an error of its class.

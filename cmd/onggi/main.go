@@ -13,7 +13,6 @@ import (
 )
 
 func main() {
-	runtime.TmpSpan("main " + os.Args[0])
 	registerHelpers()
 	if reexec.Init() {
 		return

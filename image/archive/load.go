@@ -19,8 +19,10 @@ import (
 
 // Loaded is one image found in an archive, with all its blobs stored.
 type Loaded struct {
-	// Manifest is the image manifest (for a multi-platform index, the
-	// manifest of the selected platform).
+	// Manifest is what to record the image under (image.Store.Put): the
+	// image manifest, or a multi-platform index listing the selected
+	// platform's manifest directly, from which the store selects the same
+	// platform and keeps the index (nested indexes give the manifest).
 	Manifest ocispec.Descriptor
 	// Config is the image config the manifest names; its digest is the image ID.
 	Config ocispec.Descriptor

@@ -25,17 +25,53 @@ func loadIndex(ctx context.Context, raw []byte, store *content.Store, platform o
 		if err != nil {
 			return nil, err
 		}
+		selected := img.Manifest.Digest
+		if idx, ok := directIndex(ctx, store, desc, selected); ok {
+			img.Manifest = idx
+		}
 		if name := indexEntryName(desc.Annotations); name != "" {
 			img.Names = []string{name}
 		}
-		if i, ok := byManifest[img.Manifest.Digest]; ok {
+		if i, ok := byManifest[selected]; ok {
 			out[i].Names = appendNew(out[i].Names, img.Names...)
+			if manifest.IsIndex(img.Manifest.MediaType) {
+				out[i].Manifest = img.Manifest
+			}
 			continue
 		}
-		byManifest[img.Manifest.Digest] = len(out)
+		byManifest[selected] = len(out)
 		out = append(out, img)
 	}
 	return out, nil
+}
+
+// directIndex returns desc as the descriptor to store the image under when
+// desc is a multi-platform index listing the selected manifest directly:
+// the image store selects the same platform from it and records the index,
+// so a later push sends the manifest list with its digest unchanged.
+// Nested indexes keep the selected manifest (the store resolves one level).
+func directIndex(ctx context.Context, store *content.Store, desc ocispec.Descriptor, selected digest.Digest) (ocispec.Descriptor, bool) {
+	if desc.Digest == selected {
+		return ocispec.Descriptor{}, false
+	}
+	raw, err := readBlob(ctx, store, desc)
+	if err != nil {
+		return ocispec.Descriptor{}, false
+	}
+	mt, err := manifest.Detect(raw)
+	if err != nil || !manifest.IsIndex(mt) {
+		return ocispec.Descriptor{}, false
+	}
+	idx, err := manifest.ParseIndex(raw)
+	if err != nil {
+		return ocispec.Descriptor{}, false
+	}
+	for _, m := range idx.Manifests {
+		if m.Digest == selected {
+			return ocispec.Descriptor{MediaType: mt, Digest: desc.Digest, Size: int64(len(raw))}, true
+		}
+	}
+	return ocispec.Descriptor{}, false
 }
 
 // indexEntryName picks the image name of an index.json entry. docker 25+

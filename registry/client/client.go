@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -31,6 +33,8 @@ type Client struct {
 	jobs      int
 	retries   int
 	platform  *ocispec.Platform
+	allPlats  bool      // pull the layers of every platform of an index
+	warn      io.Writer // one-line notices (push's manifest-list fallback)
 	userAgent string
 }
 
@@ -63,10 +67,19 @@ func WithJobs(n int) Option { return func(c *Client) { c.jobs = n } }
 // store's platform).
 func WithPlatform(p ocispec.Platform) Option { return func(c *Client) { c.platform = &p } }
 
+// WithAllPlatforms makes Pull download the layers of every platform of a
+// manifest list (pull --all-platforms, --platform all), not only the
+// selected one's; the child manifests and configs are always kept.
+func WithAllPlatforms() Option { return func(c *Client) { c.allPlats = true } }
+
+// WithWarnings sets where one-line notices go (default os.Stderr), e.g.
+// that push could not preserve a manifest list and sent one platform.
+func WithWarnings(w io.Writer) Option { return func(c *Client) { c.warn = w } }
+
 // New returns a Client storing into images.
 func New(images *image.Store, opts ...Option) *Client {
 	c := &Client{images: images, keychain: ConfigKeychain{}, tlsVerify: true, jobs: 3, retries: 3,
-		certsDirs: []string{"/etc/docker/certs.d", "/etc/containers/certs.d"}, userAgent: "onggi"}
+		certsDirs: []string{"/etc/docker/certs.d", "/etc/containers/certs.d"}, userAgent: "onggi", warn: os.Stderr}
 	for _, o := range opts {
 		o(c)
 	}

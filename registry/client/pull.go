@@ -52,19 +52,32 @@ func (c *Client) Pull(ctx context.Context, ref string) (*PullResult, error) {
 	}
 	res := &PullResult{Ref: local.String(), Digest: digest.Digest(top.Digest.String())}
 	topDesc := ocispec.Descriptor{MediaType: string(top.MediaType), Digest: res.Digest, Size: top.Size}
-	putDesc, m, err := c.fetchManifests(ctx, r, topDesc, top.Manifest, opts)
+	putDesc, m, list, err := c.fetchManifests(ctx, r, topDesc, top.Manifest, opts)
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", local.Familiar(), err)
 	}
 	if res.Fresh, err = c.fetchBlobs(ctx, r.Context(), m); err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", local.Familiar(), err)
 	}
+	if list != nil {
+		fresh, err := c.fetchIndexChildren(ctx, r.Context(), *list, opts)
+		if err != nil {
+			return nil, fmt.Errorf("pulling %s: %w", local.Familiar(), err)
+		}
+		res.Fresh = res.Fresh || fresh
+	}
 	names := []string{local.String()}
 	if local.Digest() == "" {
 		byDigest, _ := local.NameOnly().WithDigest(res.Digest)
 		names = append(names, byDigest.String())
 	}
-	if res.Image, err = c.images.Put(ctx, putDesc, names...); err != nil {
+	if list != nil && putDesc.Digest != topDesc.Digest {
+		// Another platform than the store's: keep the index all the same.
+		res.Image, err = c.images.PutFromIndex(ctx, topDesc, putDesc, names...)
+	} else {
+		res.Image, err = c.images.Put(ctx, putDesc, names...)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", local.Familiar(), err)
 	}
 	return res, nil
@@ -73,22 +86,23 @@ func (c *Client) Pull(ctx context.Context, ref string) (*PullResult, error) {
 // fetchManifests stores the top-level manifest and, for an index, the
 // manifest of the wanted platform. It returns the descriptor to record the
 // image under (the index itself when the store would pick the same
-// platform, so manifest lists are preserved) and the image manifest.
-func (c *Client) fetchManifests(ctx context.Context, r name.Reference, top ocispec.Descriptor, raw []byte, opts []remote.Option) (ocispec.Descriptor, ocispec.Manifest, error) {
+// platform, so manifest lists are preserved), the image manifest, and the
+// manifest list if top is one (its other children are fetched afterwards).
+func (c *Client) fetchManifests(ctx context.Context, r name.Reference, top ocispec.Descriptor, raw []byte, opts []remote.Option) (ocispec.Descriptor, ocispec.Manifest, *manifestList, error) {
 	if err := c.images.Content().Write(ctx, top, bytes.NewReader(raw)); err != nil {
-		return top, ocispec.Manifest{}, err
+		return top, ocispec.Manifest{}, nil, err
 	}
 	mt, err := manifest.Detect(raw)
 	if err != nil {
-		return top, ocispec.Manifest{}, err
+		return top, ocispec.Manifest{}, nil, err
 	}
 	if !manifest.IsIndex(mt) {
 		m, err := manifest.ParseManifest(raw)
-		return top, m, err
+		return top, m, nil, err
 	}
 	idx, err := manifest.ParseIndex(raw)
 	if err != nil {
-		return top, ocispec.Manifest{}, err
+		return top, ocispec.Manifest{}, nil, err
 	}
 	want := c.images.Platform()
 	if c.platform != nil {
@@ -96,23 +110,36 @@ func (c *Client) fetchManifests(ctx context.Context, r name.Reference, top ocisp
 	}
 	sel, err := manifest.SelectPlatform(idx, want)
 	if err != nil {
-		return top, ocispec.Manifest{}, err
+		return top, ocispec.Manifest{}, nil, err
 	}
-	child, err := remote.Get(r.Context().Digest(sel.Digest.String()), opts...)
+	m, err := c.fetchManifest(ctx, r.Context(), sel, opts)
 	if err != nil {
-		return top, ocispec.Manifest{}, err
-	}
-	if err := c.images.Content().Write(ctx, sel, bytes.NewReader(child.Manifest)); err != nil {
-		return top, ocispec.Manifest{}, err
-	}
-	m, err := manifest.ParseManifest(child.Manifest)
-	if err != nil {
-		return top, m, err
+		return top, m, nil, err
 	}
 	if storeSel, err := manifest.SelectPlatform(idx, c.images.Platform()); err == nil && storeSel.Digest == sel.Digest {
-		return top, m, nil
+		return top, m, &manifestList{index: idx, selected: sel.Digest}, nil
 	}
-	return sel, m, nil // another platform than the store's: record the manifest itself
+	return sel, m, &manifestList{index: idx, selected: sel.Digest}, nil // another platform than the store's
+}
+
+// fetchManifest stores the image manifest desc of repo (unless already
+// stored) and parses it.
+func (c *Client) fetchManifest(ctx context.Context, repo name.Repository, desc ocispec.Descriptor, opts []remote.Option) (ocispec.Manifest, error) {
+	cs := c.images.Content()
+	if !cs.Has(desc.Digest) {
+		child, err := remote.Get(repo.Digest(desc.Digest.String()), opts...)
+		if err != nil {
+			return ocispec.Manifest{}, err
+		}
+		if err := cs.Write(ctx, desc, bytes.NewReader(child.Manifest)); err != nil {
+			return ocispec.Manifest{}, err
+		}
+	}
+	raw, err := cs.ReadAll(desc.Digest, 0)
+	if err != nil {
+		return ocispec.Manifest{}, err
+	}
+	return manifest.ParseManifest(raw)
 }
 
 // fetchBlobs downloads the config and layers of m not yet stored, several

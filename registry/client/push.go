@@ -67,6 +67,16 @@ func (c *Client) pushOne(ctx context.Context, img *image.Image, li v1.Image, tar
 		return PushResult{}, err
 	}
 	c.progress.Printf("The push refers to repository [%s]", local.Name())
+	if img.IndexDigest != "" {
+		res, ok, err := c.pushIndex(ctx, img, r, opts)
+		if err != nil || ok {
+			if err != nil {
+				err = fmt.Errorf("pushing %s: %w", local.Familiar(), err)
+			}
+			res.Ref = local.String()
+			return res, err
+		}
+	}
 	if err := c.pushLayers(ctx, r.Context(), img, opts); err != nil {
 		return PushResult{}, fmt.Errorf("pushing %s: %w", local.Familiar(), err)
 	}
@@ -84,17 +94,22 @@ func rawSize(li v1.Image) int64 {
 // pushLayers uploads (or mounts) each layer in parallel with per-layer
 // progress, so that the manifest push that follows finds them all.
 func (c *Client) pushLayers(ctx context.Context, repo name.Repository, img *image.Image, opts []remote.Option) error {
-	from := c.mountSource(img, repo)
+	return c.pushBlobs(ctx, repo, img.Manifest.Layers, c.mountSource(img, repo), opts)
+}
+
+// pushBlobs uploads, mounts from from (if not nil) or finds present each
+// of blobs, several at a time.
+func (c *Client) pushBlobs(ctx context.Context, repo name.Repository, blobs []ocispec.Descriptor, from name.Reference, opts []remote.Option) error {
 	var (
 		wg    sync.WaitGroup
 		errMu sync.Mutex
 		first error
 		sem   = make(chan struct{}, max(c.jobs, 1))
 	)
-	for _, l := range img.Manifest.Layers {
+	for _, l := range blobs {
 		c.progress.Status(l.Digest, "Preparing")
 	}
-	for _, l := range img.Manifest.Layers {
+	for _, l := range blobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

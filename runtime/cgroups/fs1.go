@@ -219,24 +219,27 @@ func (m *fs1Manager) Destroy() error {
 }
 
 // mkdirAll is os.MkdirAll that reports which directories it made, so a
-// failed Apply removes only those.
+// failed Apply removes only those. The cgroup itself is tried first: its
+// parent usually exists.
 func mkdirAll(dir string) ([]string, error) {
-	var missing []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil {
-			break
-		}
-		missing = append(missing, d)
-		if d == filepath.Dir(d) {
-			break
-		}
+	err := os.Mkdir(dir, 0o755)
+	switch {
+	case err == nil:
+		return []string{dir}, nil
+	case errors.Is(err, os.ErrExist):
+		return nil, nil
+	case !errors.Is(err, os.ErrNotExist) || filepath.Dir(dir) == dir:
+		return nil, fmt.Errorf("creating cgroup: %w", err)
 	}
-	var made []string
-	for i := len(missing) - 1; i >= 0; i-- {
-		if err := os.Mkdir(missing[i], 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-			return made, fmt.Errorf("creating cgroup: %w", err)
-		}
-		made = append(made, missing[i])
+	made, err := mkdirAll(filepath.Dir(dir))
+	if err != nil {
+		return made, err
+	}
+	switch err := os.Mkdir(dir, 0o755); {
+	case err == nil:
+		made = append(made, dir)
+	case !errors.Is(err, os.ErrExist):
+		return made, fmt.Errorf("creating cgroup: %w", err)
 	}
 	return made, nil
 }

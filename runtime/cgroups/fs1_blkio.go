@@ -29,12 +29,12 @@ func setBlkioV1(dir string, r *specs.LinuxResources) error {
 	if !exists(dir, weightFile) && exists(dir, "blkio.bfq.weight") {
 		weightFile, weightDevFile = "blkio.bfq.weight", "blkio.bfq.weight_device"
 	}
-	if b.Weight != nil {
+	if b.Weight != nil && *b.Weight != 0 { // 0 means unset (dockerd always sends it), as runc reads it
 		if err := writeFile(dir, weightFile, strconv.Itoa(int(*b.Weight))); err != nil {
 			return err
 		}
 	}
-	if b.LeafWeight != nil {
+	if b.LeafWeight != nil && *b.LeafWeight != 0 {
 		if err := writeFile(dir, "blkio.leaf_weight", strconv.Itoa(int(*b.LeafWeight))); err != nil {
 			return err
 		}

@@ -287,3 +287,24 @@ func TestV1HierarchiesFromMountinfo(t *testing.T) {
 		t.Errorf("hierarchies = %v; want %v", got, want)
 	}
 }
+
+// TestV1BlkioWeightZeroIsUnset: dockerd sends blockIO.weight 0 on every
+// create meaning "not set"; the kernel refuses 0 (range 1-1000), so writing
+// it would make every docker run fail.
+func TestV1BlkioWeightZeroIsUnset(t *testing.T) {
+	f := newFakeV1(t, false, true)
+	f.makeV1Cgroup(t, "onggi/z")
+	m, _ := New("/onggi/z", "z", f.opts()...)
+	dir := m.Paths()["blkio"]
+	writeT(t, filepath.Join(dir, "blkio.weight"), "500\n")
+	writeT(t, filepath.Join(dir, "blkio.leaf_weight"), "500\n")
+	zero := ptr[uint16](0)
+	if err := m.Set(&specs.LinuxResources{BlockIO: &specs.LinuxBlockIO{Weight: zero, LeafWeight: zero}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"blkio.weight", "blkio.leaf_weight"} {
+		if got := readT(t, filepath.Join(dir, f)); got != "500" {
+			t.Errorf("%s = %q; a zero weight must leave it alone", f, got)
+		}
+	}
+}

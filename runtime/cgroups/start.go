@@ -3,7 +3,9 @@
 package cgroups
 
 import (
+	"path/filepath"
 	goruntime "runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -97,6 +99,8 @@ func startInV2(dir string, start StartFunc, late *[]string) (int, error) {
 // v1 directory of dirs, and moves it back afterwards. Directories it could
 // not enter are appended to late. A thread that cannot go back is not
 // unlocked, so it exits with its goroutine instead of serving others.
+// Kernel objects the thread allocates meanwhile (mostly the child's own)
+// are charged to the container's memory cgroup, as the child's would be.
 func (m *fs1Manager) onThreadIn(dirs []string, late *[]string, fn func() (int, error)) (int, error) {
 	type result struct {
 		pid  int
@@ -110,9 +114,12 @@ func (m *fs1Manager) onThreadIn(dirs []string, late *[]string, fn func() (int, e
 		homes := m.threadHomes()
 		var entered []string
 		for _, dir := range dirs {
-			if home, ok := homes[dir]; ok && home != dir && writeFile(dir, "tasks", "0") == nil {
+			home, ok := homes[dir]
+			switch {
+			case ok && home == dir: // already there; the child inherits it
+			case ok && writeFile(dir, "tasks", "0") == nil:
 				entered = append(entered, dir)
-			} else if !ok || home != dir {
+			default:
 				r.late = append(r.late, dir)
 			}
 		}
@@ -138,14 +145,15 @@ func (m *fs1Manager) onThreadIn(dirs []string, late *[]string, fn func() (int, e
 // visible (mounted at or above it).
 func (m *fs1Manager) threadHomes() map[string]string {
 	homes := map[string]string{}
-	if len(m.hier) == 0 {
-		return homes
+	hier := m.hier
+	if hier == nil {
+		hier = m.loadedHierarchies()
 	}
 	own, err := parseCgroupFile(m.cfg.threadCgroup)
 	if err != nil {
 		return homes
 	}
-	for dir, h := range m.hier {
+	for dir, h := range hier {
 		p, ok := own[h.Controllers[0]]
 		if !ok || p == "" {
 			continue
@@ -155,4 +163,23 @@ func (m *fs1Manager) threadHomes() map[string]string {
 		}
 	}
 	return homes
+}
+
+// loadedHierarchies finds the hierarchy of each directory of a Manager made
+// by Load (exec), which records only paths: the mount it lies under.
+func (m *fs1Manager) loadedHierarchies() map[string]Hierarchy {
+	hs, err := m.cfg.v1Hierarchies()
+	if err != nil {
+		return nil
+	}
+	hier := map[string]Hierarchy{}
+	for _, dir := range m.dirs() {
+		for _, h := range hs {
+			if rel, err := filepath.Rel(h.Mountpoint, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+				hier[dir] = h
+				break
+			}
+		}
+	}
+	return hier
 }

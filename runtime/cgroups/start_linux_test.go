@@ -172,3 +172,30 @@ func hostV2Cgroup(t *testing.T) Manager {
 	})
 	return m
 }
+
+// TestHostApplyStartLoaded is the exec case: a Manager from Load, which
+// knows only the saved paths, still starts the process inside.
+func TestHostApplyStartLoaded(t *testing.T) {
+	created := hostCgroup(t)
+	s0 := &sleepStarter{t: t, m: created}
+	if err := created.ApplyStart(s0.start); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(created.Paths())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sleepStarter{t: t, m: m}
+	if err := m.ApplyStart(s.start); err != nil {
+		t.Fatal(err)
+	}
+	pids, err := m.Pids()
+	if err != nil || len(pids) != 2 {
+		t.Fatalf("Pids() = %v, %v; want both children", pids, err)
+	}
+	for _, dir := range m.Paths() {
+		if inProcs(t, dir, os.Getpid()) {
+			t.Errorf("a thread of the test process is still in %s", dir)
+		}
+	}
+}
