@@ -82,6 +82,14 @@ unmount_leftovers() {
 
 cleanup() {
 	unmount_leftovers
+	# The cgroup programs use fixed paths (/cgrouptest, testdir/cgrouptest
+	# relative to our own cgroup); runtimes remove the container's cgroup but,
+	# as runc, leave the parents they created. Remove the empty ones.
+	local d
+	for d in /sys/fs/cgroup/*/testdir/cgrouptest /sys/fs/cgroup/*/testdir /sys/fs/cgroup/*/cgrouptest \
+		/sys/fs/cgroup/testdir/cgrouptest /sys/fs/cgroup/testdir /sys/fs/cgroup/cgrouptest; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+	done
 	rm -rf --one-file-system "$work/tmp"
 	if [ -z "${VALIDATION_WORK:-}" ] && [ "${VALIDATION_KEEP:-}" != 1 ]; then
 		rm -rf --one-file-system "$work"

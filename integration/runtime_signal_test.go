@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -60,8 +61,17 @@ func TestRuntimeSystemdCgroupFlag(t *testing.T) {
 	testbundle.RequireRoot(t)
 	c := newRuntimeCLI(t, "onggi-runc")
 	id := uniqueID("sd")
+	const slice = "onggitest.slice"
+	// delete removes the container's scope; the slice (created as the
+	// scope's parent, as systemd would) is the test's own to remove.
+	t.Cleanup(func() {
+		tops, _ := filepath.Glob("/sys/fs/cgroup/*/" + slice)
+		for _, top := range append(tops, "/sys/fs/cgroup/"+slice) {
+			removeCgroupTree(t, top) // docker_test.go
+		}
+	})
 	bundle := testbundle.Bundle(t, func(s *specs.Spec) {
-		s.Linux.CgroupsPath = "onggitest.slice:onggi:" + id
+		s.Linux.CgroupsPath = slice + ":onggi:" + id
 	}, "sleep", "1000")
 	if r := c.run("run", "--detach", "--bundle", bundle, id); r.code != 1 || !strings.Contains(r.stderr, "cgroupsPath") {
 		t.Errorf("systemd cgroupsPath without --systemd-cgroup: %v", r)
@@ -69,8 +79,8 @@ func TestRuntimeSystemdCgroupFlag(t *testing.T) {
 	c.ok("--systemd-cgroup", "run", "--detach", "--bundle", bundle, id)
 	pid := c.state(id).Pid
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
-	if err != nil || !strings.Contains(string(data), "onggitest.slice/onggi-"+id+".scope") {
-		t.Errorf("container cgroups %q (%v), want onggitest.slice/onggi-%s.scope", data, err, id)
+	if err != nil || !strings.Contains(string(data), slice+"/onggi-"+id+".scope") {
+		t.Errorf("container cgroups %q (%v), want %s/onggi-%s.scope", data, err, slice, id)
 	}
 	c.ok("--systemd-cgroup", "delete", "--force", id)
 }

@@ -27,7 +27,7 @@ import (
 //     CLONE_INTO_CGROUP puts the child in the directory given by fd.
 //
 // Whatever cannot be done that way (a kernel or seccomp profile refusing
-// clone3 with CLONE_INTO_CGROUP, a hierarchy whose own cgroup of ours is not
+// clone3 with CLONE_INTO_CGROUP, a hierarchy in which our own cgroup is not
 // visible) falls back to Apply's cgroup.procs write once start returns.
 
 // ApplyStart implements Manager.
