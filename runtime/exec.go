@@ -37,19 +37,16 @@ func (c *Container) exec(p *specs.Process, o ExecOpts) (_ *os.Process, retErr er
 	if err != nil {
 		return nil, err
 	}
-	sp, err := spawn(so)
+	sp, err := c.spawnInCgroup(st, so)
 	closeAll(so.extra)
 	if err != nil {
-		return nil, fmt.Errorf("exec in %s: %w", c.id, err)
+		return nil, err
 	}
 	defer func() {
 		if retErr != nil {
 			sp.kill()
 		}
 	}()
-	if err := c.joinCgroup(st, sp.proc.Pid); err != nil {
-		return nil, err
-	}
 	cfg := &initConfig{Spec: spec, Process: p, PreserveFDs: o.PreserveFDs, ConsoleFD: -1, StartFD: -1}
 	if p.Terminal {
 		cfg.ConsoleFD = sp.fdBase
@@ -92,18 +89,39 @@ func (c *Container) execSpawnOpts(st *savedState, spec *specs.Spec, p *specs.Pro
 	return so, nil
 }
 
-func (c *Container) joinCgroup(st *savedState, pid int) error {
+// spawnInCgroup starts the exec helper already inside the container's
+// cgroup (cgroups.Manager.ApplyStart), as create does for the init: moving
+// it afterwards through cgroup.procs would wait out an RCU grace period
+// (5-15 ms here) on every exec.
+func (c *Container) spawnInCgroup(st *savedState, so spawnOpts) (*spawned, error) {
 	if len(st.CgroupPaths) == 0 {
-		return nil
+		sp, err := spawn(so)
+		if err != nil {
+			return nil, fmt.Errorf("exec in %s: %w", c.id, err)
+		}
+		return sp, nil
 	}
 	cg, err := cgroupLoad(st.CgroupPaths, st.Systemd)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := cg.Apply(pid); err != nil {
-		return fmt.Errorf("exec in %s: joining cgroup: %w", c.id, err)
+	var sp *spawned
+	var spawnErr error
+	err = cg.ApplyStart(func(cgroupFD int) (int, error) {
+		so.intoCgroup, so.cgroupFD = cgroupFD >= 0, cgroupFD
+		if sp, spawnErr = spawn(so); spawnErr != nil {
+			return 0, spawnErr
+		}
+		return sp.proc.Pid, nil
+	})
+	switch {
+	case err != nil && spawnErr != nil:
+		return nil, fmt.Errorf("exec in %s: %w", c.id, err)
+	case err != nil:
+		sp.kill()
+		return nil, fmt.Errorf("exec in %s: joining cgroup: %w", c.id, err)
 	}
-	return nil
+	return sp, nil
 }
 
 // waitExec reads the helper's report: an error message, or EOF once its

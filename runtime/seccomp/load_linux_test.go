@@ -111,11 +111,21 @@ func childLoad(plan childPlan) error {
 		if err != nil {
 			return err
 		}
-		if err := unix.Setrlimit(unix.RLIMIT_AS, &unix.Rlimit{Cur: plan.LimitAS, Max: plan.LimitAS}); err != nil {
+		// Only the soft limit, and only around Load: the Go runtime of this
+		// child allocates afterwards (results, exec), and an ENOMEM there
+		// would make the test flaky without saying anything about Load.
+		var old unix.Rlimit
+		if err := unix.Getrlimit(unix.RLIMIT_AS, &old); err != nil {
 			return err
 		}
-		_, err = f.Load()
-		return err
+		if err := unix.Setrlimit(unix.RLIMIT_AS, &unix.Rlimit{Cur: plan.LimitAS, Max: old.Max}); err != nil {
+			return err
+		}
+		_, loadErr := f.Load()
+		if err := unix.Setrlimit(unix.RLIMIT_AS, &old); err != nil {
+			return err
+		}
+		return loadErr
 	}
 	if plan.Listener == "" {
 		return Load(plan.Seccomp)
