@@ -89,15 +89,11 @@ func conflict(id string, status specs.ContainerState, op string) error {
 // on exec (close-on-exec), so EOF without a message means the user process
 // runs. No polling: the read blocks until then.
 func (c *Container) start() error {
-	unlock, err := lockDir(c.dir(), c.id)
+	st, status, unlock, err := c.lockedState()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, status, err := c.saved()
-	if err != nil {
-		return err
-	}
 	if status != specs.StateCreated {
 		return conflict(c.id, status, "start")
 	}
@@ -204,15 +200,11 @@ func signalInit(st *savedState, sig syscall.Signal) error {
 }
 
 func (c *Container) delete(force bool) error {
-	unlock, err := lockDir(c.dir(), c.id)
+	st, status, unlock, err := c.lockedState()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, status, err := c.saved()
-	if err != nil {
-		return err
-	}
 	if status != specs.StateStopped {
 		// A created container is deleted without --force, as runc does
 		// (and the runtime-tools suite expects): its user process never ran.
@@ -288,20 +280,14 @@ func (c *Container) processes() ([]int, error) {
 
 // setPaused freezes or thaws the container and records it.
 func (c *Container) setPaused(pause bool) error {
-	unlock, err := lockDir(c.dir(), c.id)
+	st, status, unlock, err := c.lockedState()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, status, err := c.saved()
-	if err != nil {
-		return err
-	}
-	want, op := specs.StateRunning, "resume"
+	want, op := statusPaused, "resume"
 	if pause {
 		want, op = specs.StateRunning, "pause"
-	} else {
-		want = statusPaused
 	}
 	if status != want {
 		return conflict(c.id, status, op)
@@ -326,15 +312,11 @@ func (c *Container) pause() error  { return c.setPaused(true) }
 func (c *Container) resume() error { return c.setPaused(false) }
 
 func (c *Container) update(r *specs.LinuxResources) error {
-	unlock, err := lockDir(c.dir(), c.id)
+	st, status, unlock, err := c.lockedState()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, status, err := c.saved()
-	if err != nil {
-		return err
-	}
 	if status == specs.StateStopped {
 		return conflict(c.id, status, "update")
 	}
@@ -363,4 +345,20 @@ func (c *Container) Stats() (*cgroups.Stats, error) {
 		return nil, err
 	}
 	return cg.Stats()
+}
+
+// lockedState takes the container's lock and reads its state; the caller
+// runs unlock when done (only when err is nil). Every transition goes
+// through here, so two commands never act on one container at once.
+func (c *Container) lockedState() (*savedState, specs.ContainerState, func(), error) {
+	unlock, err := lockDir(c.dir(), c.id)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	st, status, err := c.saved()
+	if err != nil {
+		unlock()
+		return nil, "", nil, err
+	}
+	return st, status, unlock, nil
 }
