@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run the suite as root" >&2; exit 1; }
-./hack/deps.sh
+./hack/deps.sh hack/packages.txt hack/test-packages.txt
 
 echo "== go vet"
 go vet ./...
