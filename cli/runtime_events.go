@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +44,7 @@ func newRuntimeEventsCmd(rg *runtimeGlobals) *cobra.Command {
 }
 
 // runRuntimeEvents prints one stats event with --stats, or else one every
-// interval until the container stops.
+// interval plus an "oom" event for each OOM kill, until the container stops.
 func runRuntimeEvents(cmd *cobra.Command, c *runtime.Container, o *runtimeEventsOpts) error {
 	if o.interval <= 0 {
 		return errors.New("duration interval must be greater than 0")
@@ -59,6 +60,22 @@ func runRuntimeEvents(cmd *cobra.Command, c *runtime.Container, o *runtimeEvents
 	if o.stats {
 		return emit()
 	}
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // ends the OOM watcher on every return
+	// Like runc, a host that cannot notify OOMs (no memory controller)
+	// still gets stats; a nil channel never fires in the select below.
+	oom, err := c.OOMEvents(ctx)
+	if err != nil {
+		if errors.Is(err, runtime.ErrNotRunning) {
+			return nil
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: no OOM notifications for %s: %v\n", c.ID(), err)
+		oom = nil
+	}
 	tick := time.NewTicker(o.interval)
 	defer tick.Stop()
 	for {
@@ -71,6 +88,26 @@ func runRuntimeEvents(cmd *cobra.Command, c *runtime.Container, o *runtimeEvents
 			}
 			return err
 		}
-		<-tick.C
+	wait:
+		for {
+			select {
+			case <-tick.C:
+				break wait
+			case _, ok := <-oom:
+				if !ok {
+					// Closed on cgroup removal: the container is gone
+					// (deleted or stopped). Should the watch have broken
+					// instead, keep streaming stats without it.
+					if st, err := c.State(); err != nil || st.Status == specs.StateStopped {
+						return nil
+					}
+					oom = nil
+					continue
+				}
+				if err := enc.Encode(runcEvent{Type: "oom", ID: c.ID()}); err != nil {
+					return fmt.Errorf("writing oom event of %s: %w", c.ID(), err)
+				}
+			}
+		}
 	}
 }
