@@ -97,6 +97,9 @@ func (c *create) run() error {
 	c.st = &savedState{ID: c.id, Bundle: absBundle, ConfigPath: filepath.Join(absBundle, "config.json"),
 		Rootfs: c.rootfs, Created: time.Now().UTC(), Annotations: c.spec.Annotations,
 		Systemd: c.r.systemdCgroup, NoPivot: c.o.NoPivot}
+	if h := c.spec.Hooks; h != nil {
+		c.st.Poststart, c.st.Poststop = h.Poststart, h.Poststop
+	}
 	so, err := c.spawnOpts()
 	if err != nil {
 		return err

@@ -121,13 +121,12 @@ func (c *Container) start() error {
 // runWarnHooks runs poststart or poststop hooks, whose failures are only
 // warnings per runtime-spec.
 func (c *Container) runWarnHooks(st *savedState, kind string, status specs.ContainerState) {
-	spec, err := readSpec(st.ConfigPath)
-	if err != nil || spec.Hooks == nil {
-		return
-	}
-	hs := spec.Hooks.Poststart
+	hs := st.Poststart
 	if kind == hooks.Poststop {
-		hs = spec.Hooks.Poststop
+		hs = st.Poststop
+	}
+	if len(hs) == 0 {
+		return
 	}
 	s := &specs.State{Version: specs.Version, ID: c.id, Status: status, Pid: st.InitPid,
 		Bundle: st.Bundle, Annotations: st.Annotations}

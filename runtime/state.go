@@ -42,6 +42,11 @@ type savedState struct {
 	// HostMounts: what a container without a mount namespace mounted in
 	// the runtime's (hostns.go); Delete unmounts it.
 	HostMounts []rootfs.HostMount `json:"hostMounts,omitempty"`
+	// Poststart and Poststop are the config's hooks as of create: start and
+	// delete run them from here, so neither re-reads config.json (which may
+	// have changed since, and costs a full spec decode on the start path).
+	Poststart []specs.Hook `json:"poststart,omitempty"`
+	Poststop  []specs.Hook `json:"poststop,omitempty"`
 }
 
 func validID(id string) error {
