@@ -351,14 +351,10 @@ func destroyCgroup(cg cgroupManager) error {
 			}
 		}
 	}
-	var err error
-	for i := 0; i < 100; i++ {
-		if err = cg.Destroy(); err == nil {
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return err
+	// Destroy itself retries EBUSY (the killed processes still exiting)
+	// with a bounded backoff; a second loop here would stretch a real
+	// failure to minutes.
+	return cg.Destroy()
 }
 
 // removeStale removes the state directory a Create killed midway left (no
