@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/onggi/onggi/container"
 	"github.com/onggi/onggi/image"
+	"github.com/onggi/onggi/volume"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -17,7 +19,11 @@ type Engine struct {
 	root    string
 	runroot string
 	images  *image.Store
-	logw    io.Writer
+	// containers and volumes are opened by New; the monitor client and the
+	// runtime drivers are made on first use (container_monitor.go).
+	containers *container.Store
+	volumes    *volume.Store
+	logw       io.Writer
 	// imageUsers reports the containers that use an image; the containers
 	// subsystem replaces it (rmi and prune consult it through the store).
 	imageUsers func(id digest.Digest) []string
@@ -59,6 +65,12 @@ func New(root, runroot string, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("opening image store: %w", err)
 	}
 	e.images = store
+	if e.containers, err = container.Open(filepath.Join(root, "containers")); err != nil {
+		return nil, fmt.Errorf("opening container store: %w", err)
+	}
+	if e.volumes, err = volume.Open(filepath.Join(root, "volumes")); err != nil {
+		return nil, fmt.Errorf("opening volume store: %w", err)
+	}
 	return e, nil
 }
 

@@ -1,15 +1,15 @@
 // Package errdefs holds the error classes shared by image/ and its
-// subpackages. It is a leaf so that every image/ package can classify its
-// errors without import cycles; package image re-exports the same values, so
-// callers only ever need errors.Is(err, image.ErrNotFound) and friends.
+// subpackages. The values are onggi's project-wide classes (package
+// github.com/onggi/onggi/errdefs), so errors.Is(err, image.ErrNotFound) and
+// errors.Is(err, errdefs.ErrNotFound) agree; package image re-exports them.
 package errdefs
 
-import "errors"
+import "github.com/onggi/onggi/errdefs"
 
 // Error classes. Wrap them with %w and context naming the object.
 var (
-	ErrNotFound = errors.New("not found")
-	ErrExists   = errors.New("already exists")
-	ErrInvalid  = errors.New("invalid")
-	ErrInUse    = errors.New("in use")
+	ErrNotFound = errdefs.ErrNotFound
+	ErrExists   = errdefs.ErrExists
+	ErrInvalid  = errdefs.ErrInvalid
+	ErrInUse    = errdefs.ErrInUse
 )

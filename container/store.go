@@ -1,0 +1,47 @@
+package container
+
+// Store keeps container records under one directory (<root>/containers):
+//
+//	<id>/container.json   the record, replaced atomically (temp + rename)
+//	<id>/lock             flock for the record's read-modify-write
+//	names/<name>          a file holding the id; created O_EXCL, so two
+//	                      creates of one name cannot both win
+type Store struct {
+	dir string
+}
+
+// Open returns the store rooted at dir, creating it.
+func Open(dir string) (*Store, error) { return openStore(dir) }
+
+// Dir is the per-container directory (logs, hostname, hosts, resolv.conf).
+func (s *Store) Dir(id string) string { return s.dir + "/" + id }
+
+// Create writes a new record. An empty ID is generated (64 hex digits); an
+// empty Name gets a docker-style random name. A name in use fails with
+// errdefs.ErrExists (docker: "Conflict. The container name "/x" is already
+// in use by container …").
+func (s *Store) Create(c *Container) error { return s.create(c) }
+
+// Get finds a container by full id, unique id prefix, or name. Unknown:
+// errdefs.ErrNotFound ("No such container: x"); an ambiguous prefix:
+// errdefs.ErrInvalid.
+func (s *Store) Get(ref string) (*Container, error) { return s.get(ref) }
+
+// List returns every record, newest first.
+func (s *Store) List() ([]*Container, error) { return s.list() }
+
+// Update reads the record under its lock, calls fn, and writes the result
+// atomically if fn returns nil. It returns the record as written.
+func (s *Store) Update(id string, fn func(*Container) error) (*Container, error) {
+	return s.update(id, fn)
+}
+
+// Lock takes the container's exclusive lock (for multi-step operations such
+// as rm); Update must not be called with it held by the same process.
+func (s *Store) Lock(id string) (unlock func(), err error) { return s.lock(id) }
+
+// Rename changes a container's name atomically (errdefs.ErrExists if taken).
+func (s *Store) Rename(id, newName string) error { return s.rename(id, newName) }
+
+// Remove deletes the record, its name and its directory.
+func (s *Store) Remove(id string) error { return s.remove(id) }
