@@ -10,7 +10,8 @@ import (
 //
 //	var _ = addContainerCommand(newStopCmd)
 //
-// ps is `container ls`/`container list`; prune exists only under container.
+// ps is `container ls`/`container list`; prune exists only under container,
+// and `container inspect` differs from the top-level `inspect` (any object).
 var _ = addCommand(newContainerCmd)
 
 var containerSubcommands []func(*Globals) *cobra.Command
@@ -20,6 +21,9 @@ func addContainerCommand(fn func(*Globals) *cobra.Command) struct{} {
 	containerSubcommands = append(containerSubcommands, fn)
 	return addCommand(fn)
 }
+
+// containerOnlyCommands exist under `container` alone.
+var containerOnlyCommands = []func(*Globals) *cobra.Command{newContainerListCmd, newContainerPruneCmd, newContainerInspectCmd}
 
 func newContainerCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -31,5 +35,15 @@ func newContainerCmd(g *Globals) *cobra.Command {
 	for _, add := range containerSubcommands {
 		cmd.AddCommand(add(g))
 	}
+	for _, add := range containerOnlyCommands {
+		cmd.AddCommand(add(g))
+	}
+	return cmd
+}
+
+// newContainerListCmd is ps under docker's `container ls` name.
+func newContainerListCmd(g *Globals) *cobra.Command {
+	cmd := newPsCmd(g)
+	cmd.Use, cmd.Aliases = "ls [OPTIONS]", []string{"list", "ps"}
 	return cmd
 }

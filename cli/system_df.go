@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strconv"
 
+	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/onggi/onggi/engine"
 	"github.com/spf13/cobra"
 )
@@ -12,7 +15,7 @@ import (
 // events) add themselves to systemSubcommands from their own files.
 var _ = addCommand(newSystemCmd)
 
-var systemSubcommands = []func(*Globals) *cobra.Command{newSystemDfCmd}
+var systemSubcommands = []func(*Globals) *cobra.Command{newSystemDfCmd, newSystemBootCmd}
 
 func newSystemCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -55,10 +58,14 @@ func newSystemDfCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return imageError("", err)
 			}
-			if verbose {
-				return printDfVerbose(cmd, du)
+			objs, err := loadDfObjects(cmd.Context(), e)
+			if err != nil {
+				return err
 			}
-			return printDf(cmd, du, format)
+			if verbose {
+				return printDfVerbose(cmd, du, objs)
+			}
+			return printDf(cmd, du, objs, format)
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "Show detailed information on space usage")
@@ -66,7 +73,39 @@ func newSystemDfCmd(g *Globals) *cobra.Command {
 	return cmd
 }
 
-func printDf(cmd *cobra.Command, du *engine.DiskUsage, format string) error {
+// dfObjects are the containers and volumes behind df's counts: which are
+// active (running containers, volumes some container uses) and, for -v,
+// their rows.
+type dfObjects struct {
+	containers []ctypes.Summary
+	running    int
+	volumes    []engine.VolumeInfo
+	usedVols   int
+}
+
+func loadDfObjects(ctx context.Context, e *engine.Engine) (*dfObjects, error) {
+	o := &dfObjects{}
+	var err error
+	if o.containers, err = e.ContainerSummaries(ctx, true, nil); err != nil {
+		return nil, err
+	}
+	for _, c := range o.containers {
+		if c.State == "running" || c.State == "paused" || c.State == "restarting" {
+			o.running++
+		}
+	}
+	if o.volumes, err = e.ListVolumes(ctx, nil); err != nil {
+		return nil, err
+	}
+	for _, v := range o.volumes {
+		if len(v.UsedBy) > 0 {
+			o.usedVols++
+		}
+	}
+	return o, nil
+}
+
+func printDf(cmd *cobra.Command, du *engine.DiskUsage, objs *dfObjects, format string) error {
 	if format == "" || format == "table" {
 		format = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}"
 	}
@@ -76,8 +115,8 @@ func printDf(cmd *cobra.Command, du *engine.DiskUsage, format string) error {
 	}
 	rows := []dfRow{
 		{"Images", strconv.Itoa(len(du.Images)), strconv.Itoa(du.ImagesActive), imageHumanSize(du.ImagesSize), reclaimable(du.ImagesReclaim, du.ImagesSize)},
-		{"Containers", strconv.Itoa(du.Containers), "0", imageHumanSize(du.ContainersSize), reclaimable(du.ContainersSize, du.ContainersSize)},
-		{"Local Volumes", strconv.Itoa(du.Volumes), "0", imageHumanSize(du.VolumesSize), reclaimable(du.VolumesSize, du.VolumesSize)},
+		{"Containers", strconv.Itoa(du.Containers), strconv.Itoa(objs.running), imageHumanSize(du.ContainersSize), reclaimable(du.ContainersSize, du.ContainersSize)},
+		{"Local Volumes", strconv.Itoa(du.Volumes), strconv.Itoa(objs.usedVols), imageHumanSize(du.VolumesSize), reclaimable(du.VolumesSize, du.VolumesSize)},
 		{"Build Cache", strconv.Itoa(du.BuildCacheCount), "0", imageHumanSize(du.BuildCacheSize), imageHumanSize(du.BuildCacheSize)},
 	}
 	for _, r := range rows {
@@ -97,7 +136,7 @@ func reclaimable(part, total int64) string {
 	return s
 }
 
-func printDfVerbose(cmd *cobra.Command, du *engine.DiskUsage) error {
+func printDfVerbose(cmd *cobra.Command, du *engine.DiskUsage, objs *dfObjects) error {
 	out := cmd.OutOrStdout()
 	fmt.Fprint(out, "Images space usage:\n\n")
 	fm, err := newImageFormatter(out, "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}", imageListHeaders)
@@ -117,8 +156,37 @@ func printDfVerbose(cmd *cobra.Command, du *engine.DiskUsage) error {
 	if err := fm.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprint(out, "\nContainers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE      CREATED   STATUS    NAMES\n")
-	fmt.Fprint(out, "\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n")
+	if err := printDfObjects(out, objs); err != nil {
+		return err
+	}
 	fmt.Fprint(out, "\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n")
 	return nil
+}
+
+// printDfObjects is df -v's containers and volumes sections.
+func printDfObjects(out io.Writer, objs *dfObjects) error {
+	fmt.Fprint(out, "\nContainers space usage:\n\n")
+	cf, err := newRowFormatter(out, "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}", psHeader)
+	if err != nil {
+		return err
+	}
+	for i := range objs.containers {
+		if err := cf.Row(newPsRow(&objs.containers[i], true)); err != nil {
+			return err
+		}
+	}
+	if err := cf.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprint(out, "\nLocal Volumes space usage:\n\n")
+	vf, err := newRowFormatter(out, "table {{.Name}}\t{{.Links}}\t{{.Size}}", volumeHeader)
+	if err != nil {
+		return err
+	}
+	for _, v := range objs.volumes {
+		if err := vf.Row(newVolumeRow(v)); err != nil {
+			return err
+		}
+	}
+	return vf.Flush()
 }

@@ -31,17 +31,24 @@ func (s *Store) Get(ref string) (*Container, error) { return s.get(ref) }
 func (s *Store) List() ([]*Container, error) { return s.list() }
 
 // Update reads the record under its lock, calls fn, and writes the result
-// atomically if fn returns nil. It returns the record as written.
+// atomically if fn returns nil. It returns the record as written. fn may
+// not change ID or Name (errdefs.ErrInvalid; use Rename). Like Lock,
+// Rename and Remove it accepts any reference Get does.
 func (s *Store) Update(id string, fn func(*Container) error) (*Container, error) {
 	return s.update(id, fn)
 }
 
 // Lock takes the container's exclusive lock (for multi-step operations such
-// as rm); Update must not be called with it held by the same process.
+// as rm). It is a flock(2), owned by the open file, not the process: Update
+// and Rename (which lock too) deadlock if called with it held, from any
+// goroutine of the same process as from another process. The kernel
+// drops it when the holder dies.
 func (s *Store) Lock(id string) (unlock func(), err error) { return s.lock(id) }
 
 // Rename changes a container's name atomically (errdefs.ErrExists if taken).
+// It takes the container's lock itself.
 func (s *Store) Rename(id, newName string) error { return s.rename(id, newName) }
 
-// Remove deletes the record, its name and its directory.
+// Remove deletes the record, its name and its directory. It does not take
+// the container's lock: the caller holds it (Lock) across its checks.
 func (s *Store) Remove(id string) error { return s.remove(id) }

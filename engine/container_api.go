@@ -136,4 +136,3 @@ func (e *Engine) PruneContainers(ctx context.Context, filters map[string][]strin
 // unless-stopped and not manually stopped, are started. It returns the ids
 // it started (`onggi system boot`).
 func (e *Engine) Boot(ctx context.Context) ([]string, error) { return e.boot(ctx) }
-

@@ -18,7 +18,9 @@ func (e *Engine) InspectContainer(ctx context.Context, ref string) (*ctypes.Insp
 	return e.inspectContainer(ctx, ref)
 }
 
-// ContainerSummary is one row of ps in docker's shape.
+// ContainerSummaries lists containers as docker ps does (GET
+// /containers/json): running ones unless all, narrowed by docker's ps
+// filters (an unknown key is errdefs.ErrInvalid "invalid filter 'x'").
 func (e *Engine) ContainerSummaries(ctx context.Context, all bool, filters map[string][]string) ([]ctypes.Summary, error) {
 	return e.containerSummaries(ctx, all, filters)
 }
@@ -73,7 +75,9 @@ func (e *Engine) ContainerStats(ctx context.Context, ref string) (*ctypes.StatsR
 
 // CopyFromContainer writes a tar of srcPath (docker cp semantics: a trailing
 // "/." copies a directory's content) read safely inside the container's
-// rootfs (and its volumes), and returns the stat of srcPath.
+// rootfs (and its volumes), and returns the stat of srcPath. Entries are
+// named after srcPath's base ("dir/…", "file"); with "/." they are the
+// directory's children. A final symlink is archived as a link.
 func (e *Engine) CopyFromContainer(ctx context.Context, ref, srcPath string, w io.Writer) (ctypes.PathStat, error) {
 	return e.copyFromContainer(ctx, ref, srcPath, w)
 }
@@ -116,7 +120,8 @@ func (e *Engine) DiffContainer(ctx context.Context, ref string) ([]ctypes.Filesy
 }
 
 // ContainerPorts lists published ports (empty until the networking issue
-// publishes any; network none/host publish none).
+// publishes any; network none/host publish none). `port c 80/tcp` filters
+// the list; no match is docker's "No public port '80/tcp' published for c".
 func (e *Engine) ContainerPorts(ctx context.Context, ref string) ([]ctypes.PortSummary, error) {
 	return e.containerPorts(ctx, ref)
 }

@@ -25,8 +25,8 @@ type ImageUsage struct {
 }
 
 // DiskUsage adds up what images take (blobs plus unpacked layers, as the
-// image store counts them). Containers, volumes and build cache are zero
-// until those subsystems exist; they fill their fields here.
+// image store counts them), containers (their writable layers) and volumes.
+// Build cache is zero until the builder exists.
 func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 	du, err := e.images.DiskUsage(ctx)
 	if err != nil {
@@ -39,5 +39,33 @@ func (e *Engine) DiskUsage(ctx context.Context) (*DiskUsage, error) {
 		s.Containers = int64(len(e.imageUsers(u.Image.ID)))
 		out.Images = append(out.Images, ImageUsage{ImageSummary: s, UniqueSize: u.Size - u.SharedSize})
 	}
+	if err := e.containersUsage(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// containersUsage fills the containers and volumes lines.
+func (e *Engine) containersUsage(ctx context.Context, out *DiskUsage) error {
+	list, err := e.containers.List()
+	if err != nil {
+		return err
+	}
+	out.Containers = len(list)
+	for _, c := range list {
+		if n, err := e.images.Snapshots().Usage(ctx, c.SnapshotKey); err == nil {
+			out.ContainersSize += n
+		}
+	}
+	vols, err := e.volumes.List()
+	if err != nil {
+		return err
+	}
+	out.Volumes = len(vols)
+	for _, v := range vols {
+		if n, err := e.volumes.Size(v); err == nil {
+			out.VolumesSize += n
+		}
+	}
+	return nil
 }

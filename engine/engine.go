@@ -5,9 +5,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/onggi/onggi/container"
 	"github.com/onggi/onggi/image"
+	"github.com/onggi/onggi/monitor"
+	"github.com/onggi/onggi/runtime/driver"
 	"github.com/onggi/onggi/volume"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -24,9 +27,14 @@ type Engine struct {
 	containers *container.Store
 	volumes    *volume.Store
 	logw       io.Writer
-	// imageUsers reports the containers that use an image; the containers
-	// subsystem replaces it (rmi and prune consult it through the store).
+	// imageUsers reports the containers that use an image (rmi and prune
+	// consult it through the store).
 	imageUsers func(id digest.Digest) []string
+
+	monOnce sync.Once
+	mon     *monitor.Client
+	drvMu   sync.Mutex
+	drivers map[string]driver.Driver // by runtime and state root
 }
 
 // Option configures New.
@@ -55,7 +63,7 @@ func New(root, runroot string, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("engine: root and runroot must be set: %w", image.ErrInvalid)
 	}
 	e := &Engine{root: root, runroot: runroot, logw: c.logw}
-	e.imageUsers = func(digest.Digest) []string { return nil }
+	e.imageUsers = e.containersUsing
 	iopts := append([]image.Option{
 		image.WithInUse(func(id digest.Digest) bool { return len(e.imageUsers(id)) > 0 }),
 		image.WithLogf(e.logf),
@@ -83,8 +91,33 @@ func (e *Engine) RunRoot() string { return e.runroot }
 // Images is the image store.
 func (e *Engine) Images() *image.Store { return e.images }
 
-// Close releases the engine's resources.
+// Close releases the engine's resources. Running containers are not
+// affected: the monitor process holds them.
 func (e *Engine) Close() error { return e.images.Close() }
+
+// containersUsing lists the ids of the containers created from image id.
+func (e *Engine) containersUsing(id digest.Digest) []string {
+	list, err := e.containers.List()
+	if err != nil {
+		return nil
+	}
+	var ids []string
+	for _, c := range list {
+		if c.ImageID == id.String() {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
+// runDir is a container's runtime directory (<runroot>/containers/<id>).
+func (e *Engine) runDir(id string) string { return filepath.Join(e.runroot, "containers", id) }
+
+// bundlePath is the OCI bundle of a container.
+func (e *Engine) bundlePath(id string) string { return filepath.Join(e.runDir(id), "bundle") }
+
+// rootfsPath is where a container's rootfs is mounted while it runs.
+func (e *Engine) rootfsPath(id string) string { return filepath.Join(e.runDir(id), "bundle", "rootfs") }
 
 func (e *Engine) logf(format string, args ...any) {
 	fmt.Fprintf(e.logw, format+"\n", args...)

@@ -4,7 +4,10 @@
 // class to an exit code or HTTP status in one place.
 package errdefs
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Error classes. Wrap them with %w and context naming the object.
 var (
@@ -20,3 +23,19 @@ var (
 	// ErrUnavailable is a dependency that could not be reached (the monitor).
 	ErrUnavailable = errors.New("unavailable")
 )
+
+// Errorf formats an error as fmt.Errorf does (so %w still wraps a cause)
+// and puts it in class without adding the class's word to the message:
+// docker's messages ("No such container: x") stay exactly docker's while
+// errors.Is(err, class) holds.
+func Errorf(class error, format string, args ...any) error {
+	return &classed{err: fmt.Errorf(format, args...), class: class}
+}
+
+type classed struct {
+	err   error
+	class error
+}
+
+func (e *classed) Error() string   { return e.err.Error() }
+func (e *classed) Unwrap() []error { return []error{e.err, e.class} }

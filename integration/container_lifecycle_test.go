@@ -70,7 +70,9 @@ func TestStopKillWait(t *testing.T) {
 	if got := c.inspectField(id, "{{.State.Status}} {{.State.ExitCode}}"); got != "exited 137" {
 		t.Errorf("after stop of a TERM-ignoring process: %q", got)
 	}
-	id = c.runD("busybox", "sleep", "100")
+	// A PID 1 without a handler ignores signals other than SIGKILL (the
+	// kernel's rule for namespace inits), so the app runs under --init.
+	id = c.runD("--init", "busybox", "sleep", "100")
 	c.ok("kill", "-s", "USR1", id)
 	if code := strings.TrimSpace(c.ok("wait", id)); code != "138" {
 		t.Errorf("wait after kill -s USR1: %q, want 138", code)
@@ -78,7 +80,7 @@ func TestStopKillWait(t *testing.T) {
 	if r := c.run("kill", id); r.code == 0 {
 		t.Errorf("kill of a stopped container succeeded")
 	}
-	id = c.runD("--stop-signal", "USR2", "busybox", "sleep", "100")
+	id = c.runD("--init", "--stop-signal", "USR2", "busybox", "sleep", "100")
 	c.ok("stop", id)
 	if code := c.inspectField(id, "{{.State.ExitCode}}"); code != "140" {
 		t.Errorf("--stop-signal USR2: exit %s, want 140", code)
@@ -120,7 +122,9 @@ func TestPs(t *testing.T) {
 	t.Parallel()
 	c := newContainerCLI(t)
 	run := c.runD("--name", "up", "--label", "app=x", "busybox", "sleep", "100")
-	c.ok("run", "--name", "done", "busybox", "sh", "-c", "exit 2")
+	if r := c.run("run", "--name", "done", "busybox", "sh", "-c", "exit 2"); r.code != 2 {
+		t.Fatalf("run: %v", r)
+	}
 	if out := c.ok("ps", "-q"); strings.TrimSpace(out) != run[:12] {
 		t.Errorf("ps -q: %q, want %s", out, run[:12])
 	}
@@ -166,21 +170,21 @@ func sortStrings(in []string) []string {
 func TestLogs(t *testing.T) {
 	t.Parallel()
 	c := newContainerCLI(t)
-	c.ok("run", "--name", "l", "busybox", "sh", "-c", "echo one; echo two >&2; echo three")
-	r := c.run("logs", "l")
+	c.ok("run", "--name", "lg", "busybox", "sh", "-c", "echo one; echo two >&2; echo three")
+	r := c.run("logs", "lg")
 	if r.stdout != "one\nthree\n" || r.stderr != "two\n" {
 		t.Errorf("logs: %v", r)
 	}
-	if out := c.ok("logs", "--tail", "1", "l"); out != "three\n" {
+	if out := c.ok("logs", "--tail", "1", "lg"); out != "three\n" {
 		t.Errorf("logs --tail 1: %q", out)
 	}
-	if out := c.ok("logs", "-t", "l"); !strings.Contains(out, "Z one") {
+	if out := c.ok("logs", "-t", "lg"); !strings.Contains(out, "Z one") {
 		t.Errorf("logs -t: %q", out)
 	}
-	if out := c.ok("logs", "--until", "2000-01-01T00:00:00Z", "l"); out != "" {
+	if out := c.ok("logs", "--until", "2000-01-01T00:00:00Z", "lg"); out != "" {
 		t.Errorf("logs --until 2000: %q", out)
 	}
-	if out := c.ok("logs", "--since", "1h", "l"); out != "one\nthree\n" {
+	if out := c.ok("logs", "--since", "1h", "lg"); out != "one\nthree\n" {
 		t.Errorf("logs --since 1h: %q", out)
 	}
 	id := c.runD("busybox", "sh", "-c", "echo a; sleep 1; echo b")

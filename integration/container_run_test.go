@@ -23,7 +23,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"not executable", []string{"run", "--rm", "busybox", "/etc/passwd"}, 126, "/etc/passwd"},
 		{"bad flag", []string{"run", "--nosuchflag", "busybox", "true"}, 125, "nosuchflag"},
 		{"missing image", []string{"run", "--rm", "nosuchimage:1", "true"}, 125, "nosuchimage"},
-		{"signalled", []string{"run", "--rm", "busybox", "sh", "-c", "kill -9 $$"}, 137, ""},
+		{"signalled", []string{"run", "--rm", "--init", "busybox", "sh", "-c", "kill -9 $$"}, 137, ""},
 	} {
 		r := c.run(tc.args...)
 		if r.code != tc.code {
@@ -112,8 +112,8 @@ func TestRunDefaultsAreDockers(t *testing.T) {
 	if out := c.ok("run", "--rm", "--privileged", "busybox", "grep", "CapEff", "/proc/self/status"); strings.Contains(out, "a80425fb") {
 		t.Errorf("--privileged kept the default set: %q", out)
 	}
-	if out := c.ok("run", "--rm", "busybox", "cat", "/proc/kcore"); out != "" {
-		t.Errorf("/proc/kcore is not masked")
+	if out := c.ok("run", "--rm", "busybox", "cat", "/proc/keys"); out != "" {
+		t.Errorf("/proc/keys is not masked: %q", out)
 	}
 	if r := c.run("run", "--rm", "busybox", "sh", "-c", "echo 1 > /proc/sys/kernel/domainname"); r.code == 0 {
 		t.Errorf("/proc/sys is writable")

@@ -55,7 +55,13 @@ func runInit(_ *os.File, sc *syncConn) error {
 	cfg := m.Config
 	// Early: the signal goroutine may need a new thread, and no thread
 	// should be started anywhere near the seccomp load.
-	exitOnSignal()
+	// --init: the reaper (reaper.go) handles signals instead.
+	var rp *reaper
+	if wantsReaper(cfg) {
+		rp = newReaper()
+	} else {
+		exitOnSignal()
+	}
 	if !cfg.NoNewKeyring {
 		// A session keyring of its own, so the container cannot reach
 		// the host's keys (runc does the same).
@@ -80,6 +86,7 @@ func runInit(_ *os.File, sc *syncConn) error {
 	if err != nil {
 		return err
 	}
+	pp.reaper = rp
 	if err := sc.send(syncMsg{Type: msgReady}); err != nil {
 		return err
 	}
@@ -155,6 +162,10 @@ type preparedProcess struct {
 	path   string
 	caps   capability.Capabilities // final sets, applied by finishAndExec
 	filter *seccomp.Filter         // compiled before rlimits, loaded last
+	// --init (reaper.go): the reaper forks the user process instead of
+	// exec, and closes startConn (Start's connection) itself on success.
+	reaper    *reaper
+	startConn int
 }
 
 // prepareProcess applies the process's attributes that need privileges
@@ -226,6 +237,9 @@ func finishAndExec(pp *preparedProcess) error {
 			return err
 		}
 	}
+	if pp.reaper != nil {
+		return pp.reaper.run(pp, env) // --init: returns only on failure
+	}
 	err := unix.Exec(pp.path, userArgs(p), env)
 	return fmt.Errorf("%w: exec %q: %w", ErrNoExecutable, pp.path, err)
 }
@@ -256,6 +270,7 @@ func waitStartAndExec(pp *preparedProcess) error {
 		return &os.SyscallError{Syscall: "accept(start socket)", Err: err}
 	}
 	unix.Close(cfg.StartFD)
+	pp.startConn = nfd
 	err = finishAndExec(pp)
 	if data, jerr := json.Marshal(errorMsg(err)); jerr == nil {
 		_, _ = unix.Write(nfd, data)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -86,6 +87,10 @@ func (s *syncConn) recv(want string) (*syncMsg, error) {
 func errorMsg(err error) syncMsg {
 	m := syncMsg{Type: msgError, Error: err.Error()}
 	switch {
+	case errors.Is(err, ErrNoExecutable) && errors.Is(err, os.ErrPermission):
+		// Found but not executable (EACCES: a plain file, a directory):
+		// docker's 126 rather than 127, so both classes travel.
+		m.Kind = "noperm"
 	case errors.Is(err, ErrNoExecutable):
 		m.Kind = "noexec"
 	case errors.Is(err, ErrInvalid):
@@ -102,8 +107,19 @@ type classed struct {
 func (e *classed) Error() string { return e.msg }
 func (e *classed) Unwrap() error { return e.class }
 
+// classedMulti is an error of several classes (errors.Is matches each).
+type classedMulti struct {
+	msg     string
+	classes []error
+}
+
+func (e *classedMulti) Error() string   { return e.msg }
+func (e *classedMulti) Unwrap() []error { return e.classes }
+
 func remoteError(kind, msg string) error {
 	switch kind {
+	case "noperm":
+		return &classedMulti{msg, []error{ErrNoExecutable, os.ErrPermission}}
 	case "noexec":
 		return &classed{msg, ErrNoExecutable}
 	case "invalid":

@@ -44,10 +44,12 @@ func Open(dir string) (*Store, error) { return openStore(dir) }
 
 // Create makes a volume. Creating an existing name with the same driver
 // returns the existing volume (docker's behaviour); bad names or options
-// wrap errdefs.ErrInvalid.
+// wrap errdefs.ErrInvalid. It takes the volume's lock itself: do not call
+// it with Lock held (flock is per open file, so that would deadlock).
 func (s *Store) Create(o CreateOptions) (*Volume, error) { return s.create(o) }
 
 // Get returns a volume or errdefs.ErrNotFound ("no such volume: x").
+// Anonymous is derived from the com.docker.volume.anonymous label.
 func (s *Store) Get(name string) (*Volume, error) { return s.get(name) }
 
 // List returns all volumes sorted by name.
@@ -57,7 +59,10 @@ func (s *Store) List() ([]*Volume, error) { return s.list() }
 // by containers first and holds the volume's lock via Lock.
 func (s *Store) Remove(name string) error { return s.remove(name) }
 
-// Lock takes the volume's lock (create/remove/populate are serialised).
+// Lock takes the volume's lock (create/remove/populate are serialised):
+// a flock on <dir>/.locks/<name>, so it works across processes and is
+// released if the holder dies. Not re-entrant: Create and Populate take it
+// themselves.
 func (s *Store) Lock(name string) (unlock func(), err error) { return s.lock(name) }
 
 // Mount describes how to mount the volume into a container.

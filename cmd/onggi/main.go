@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/onggi/onggi/cli"
+	"github.com/onggi/onggi/engine"
 	"github.com/onggi/onggi/reexec"
 	"github.com/onggi/onggi/runtime"
 )
@@ -27,4 +28,5 @@ func main() {
 // monitor). Registration happens here, not in package init functions.
 func registerHelpers() {
 	runtime.RegisterHelpers(reexec.Register)
+	engine.RegisterHelpers(reexec.Register)
 }

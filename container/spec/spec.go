@@ -4,7 +4,9 @@
 // seccomp profile, masked and read-only /proc paths, a private /dev, a
 // cgroup namespace, rlimits clamped to what the host allows.
 //
-// It must not import engine, monitor, cli, api or compose.
+// It must not import engine, monitor, cli, api or compose; it uses
+// runtime/seccomp for Docker's default profile. Merge and ApplyDefaults
+// are portable; Generate, Validate and ResolveUser are Linux-only.
 package spec
 
 import (
@@ -30,8 +32,8 @@ type Input struct {
 	// EtcFiles are host files bind-mounted at /etc/hostname, /etc/hosts,
 	// /etc/resolv.conf (keys are the container paths); the engine writes them.
 	EtcFiles map[string]string
-	// InitPath is the host path of onggi's binary, mounted read-only at
-	// /sbin/onggi-init when HostConfig.Init is true.
+	// InitPath is unused: --init is the AnnotationInit annotation, and
+	// onggi's runtime runs its own reaper (no binary in the image needed).
 	InitPath string
 	// CgroupParent is the cgroup parent ("" = /onggi); the cgroupsPath is
 	// <parent>/<id>.
@@ -44,7 +46,35 @@ type Input struct {
 // Generate returns the OCI spec for in. Invalid options (an unknown
 // capability, a bad sysctl, a malformed --device, a user that does not
 // exist in the image) wrap errdefs.ErrInvalid with docker's wording.
+// It does not modify in.Config or in.HostConfig.
 func Generate(in Input) (*specs.Spec, error) { return generate(in) }
+
+// Validate checks cfg and hc the way Generate will, without a rootfs
+// (resources, namespace modes, capabilities, sysctls, --security-opt,
+// --tmpfs, ulimits), so the engine can refuse a bad container at create
+// time as docker does rather than at its first start. Errors wrap
+// errdefs.ErrInvalid with docker's wording. Devices and the user are only
+// checked by Generate (they depend on the host's /dev and the image).
+func Validate(cfg *ctypes.Config, hc *ctypes.HostConfig) error { return validate(cfg, hc) }
+
+// ResolveUser resolves docker's -u value ("", "name", "uid", "name:group",
+// "uid:gid", "name:gid", "uid:group") against the image's /etc/passwd and
+// /etc/group, both opened inside rootfs as if it were the root directory
+// (symlinks in the image cannot reach host files). AdditionalGids lists
+// the primary gid, the groups whose member lists name the user, then
+// groupAdd (names or numbers), as docker's. A numeric uid absent from
+// passwd is allowed (gid 0); an unknown name is errdefs.ErrInvalid
+// "unable to find user x: no matching entries in passwd file".
+func ResolveUser(rootfs, user string, groupAdd []string) (specs.User, error) {
+	return resolveUser(rootfs, user, groupAdd)
+}
+
+// ApplyDefaults fills hc's unset fields with the values docker records at
+// create, so inspect shows the effective configuration: --memory-swap
+// twice --memory, --shm-size 64 MiB, a private IPC and cgroup namespace,
+// OomKillDisable false. Generate applies the same defaults itself, so
+// calling this is optional.
+func ApplyDefaults(hc *ctypes.HostConfig) { applyDefaults(hc) }
 
 // Merge fills cfg's unset fields from the image config as docker's create
 // does, so inspect shows the effective config: Env (image first, user

@@ -1,9 +1,13 @@
 // Package reference parses and normalises image references the way Docker
 // does: `busybox` is `docker.io/library/busybox:latest`, `localhost:5000/a/b`
-// keeps its registry, and a digest pins content. It wraps
-// github.com/distribution/reference (the library docker itself uses) behind
-// one value type, so callers never juggle its Named/Tagged/Canonical
-// interfaces, and classifies every failure as errdefs.ErrInvalid.
+// keeps its registry, and a digest pins content. One value type stands for
+// every form, so callers never juggle Named/Tagged/Canonical interfaces, and
+// every failure is errdefs.ErrInvalid.
+//
+// The grammar and normalisation are those of github.com/distribution/reference
+// (what docker uses), reimplemented here (grammar.go) because that library
+// compiles its regexps at package init, a cost every onggi process paid at
+// start. equivalence_test.go holds this package to the library's behaviour.
 package reference
 
 import (
@@ -11,7 +15,6 @@ import (
 	"fmt"
 	"strings"
 
-	dref "github.com/distribution/reference"
 	"github.com/onggi/onggi/image/errdefs"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -19,10 +22,29 @@ import (
 // DefaultTag is the tag a reference without tag or digest gets.
 const DefaultTag = "latest"
 
+const (
+	nameMax       = 255 // repository path length limit, as docker's
+	defaultDomain = "docker.io"
+	legacyDomain  = "index.docker.io"
+	officialRepo  = "library/"
+)
+
+// Docker's wording for each kind of failure.
+var (
+	errFormat       = errors.New("invalid reference format")
+	errUppercase    = errors.New("repository name must be lowercase")
+	errTooLong      = errors.New("repository name must not be more than 255 characters") // nameMax; a constant keeps init free
+	errTagFormat    = errors.New("invalid tag format")
+	errDigestFormat = errors.New("invalid digest format")
+)
+
 // Reference is a normalised, fully qualified image reference. The zero
 // value is invalid; build one with Parse, ParseName or WithTag/WithDigest.
+// domain is "" only for names docker itself leaves domain-less (a first
+// element like "foo_bar.com" that is a valid path but not a valid host).
 type Reference struct {
-	named dref.Named
+	domain, path, tag string
+	digest            digest.Digest
 }
 
 // Parse normalises s. A reference with neither tag nor digest gets
@@ -30,10 +52,10 @@ type Reference struct {
 // A bare 64-hex string is refused: it is an image ID, not a name.
 func Parse(s string) (Reference, error) {
 	r, err := ParseName(s)
-	if err != nil {
-		return Reference{}, err
+	if err == nil && r.tag == "" && r.digest == "" {
+		r.tag = DefaultTag
 	}
-	return Reference{named: dref.TagNameOnly(r.named)}, nil
+	return r, err
 }
 
 // ParseName normalises s without adding a default tag (`busybox` stays
@@ -45,159 +67,76 @@ func ParseName(s string) (Reference, error) {
 	if IsID(s) {
 		return Reference{}, fmt.Errorf("reference %q: %w: cannot be a 64-byte hexadecimal string (that is an image ID)", s, errdefs.ErrInvalid)
 	}
-	n, err := dref.ParseNormalizedNamed(s)
+	r, err := parseNormalized(s)
 	if err != nil {
 		msg := explain(err)
-		if _, lerr := dref.ParseNormalizedNamed(strings.ToLower(s)); lerr == nil {
-			msg = "repository name must be lowercase"
+		if _, lerr := parseNormalized(strings.ToLower(s)); lerr == nil {
+			msg = errUppercase.Error()
 		}
 		return Reference{}, fmt.Errorf("reference %q: %w: %s", s, errdefs.ErrInvalid, msg)
 	}
-	return Reference{named: n}, nil
+	return r, nil
 }
 
-// explain turns the library's terse errors into docker's wording.
+// explain is the docker wording for a parse failure.
 func explain(err error) string {
-	switch {
-	case errors.Is(err, dref.ErrNameContainsUppercase):
-		return "repository name must be lowercase"
-	case errors.Is(err, dref.ErrNameTooLong):
-		return fmt.Sprintf("repository name must not be more than %d characters", dref.NameTotalLengthMax)
-	case errors.Is(err, dref.ErrDigestInvalidFormat):
-		return "invalid digest format"
-	case errors.Is(err, dref.ErrTagInvalidFormat):
-		return "invalid tag format"
+	switch err {
+	case errUppercase, errTooLong, errDigestFormat, errTagFormat:
+		return err.Error()
 	default:
-		return "invalid reference format"
+		return errFormat.Error()
 	}
 }
 
-// IsID reports whether s is a full 64-hex image ID (with or without
-// "sha256:"), which docker never reads as a repository name.
-func IsID(s string) bool {
-	s = strings.TrimPrefix(s, "sha256:")
-	if len(s) != 64 {
-		return false
+// parseNormalized is docker's ParseNormalizedNamed: expand the familiar
+// form (default domain, "library/"), then parse the full reference.
+func parseNormalized(s string) (Reference, error) {
+	if len(s) == 64 && IsID(s) {
+		return Reference{}, errFormat
 	}
-	for _, c := range s {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
+	domain, remainder := splitDockerDomain(s)
+	if remote, _, _ := strings.Cut(remainder, ":"); strings.ToLower(remote) != remote {
+		return Reference{}, errFormat
+	}
+	full := domain + "/" + remainder
+	d, p, tag, dgst, ok := splitRef(full)
+	switch {
+	case !ok:
+		if _, _, _, _, ok := splitRef(strings.ToLower(full)); ok {
+			return Reference{}, errUppercase
+		}
+		return Reference{}, errFormat
+	case len(p) > nameMax:
+		return Reference{}, errTooLong
+	}
+	if dgst != "" {
+		if _, err := digest.Parse(dgst); err != nil {
+			return Reference{}, errFormat
 		}
 	}
-	return true
+	return Reference{domain: d, path: p, tag: tag, digest: digest.Digest(dgst)}, nil
 }
 
-// IsZero reports whether r is the zero (invalid) Reference.
-func (r Reference) IsZero() bool { return r.named == nil }
-
-// String is the full form: docker.io/library/busybox:latest.
-func (r Reference) String() string {
-	if r.named == nil {
-		return ""
+// splitDockerDomain picks the registry the way docker does: the first
+// element is a registry only if it is "localhost", has a '.' or ':', or
+// has uppercase (never valid in a path); otherwise it is Docker Hub, where
+// single-element names live under "library/".
+func splitDockerDomain(name string) (domain, remainder string) {
+	first, rest, ok := strings.Cut(name, "/")
+	switch {
+	case !ok:
+		return defaultDomain, officialRepo + name
+	case first == "localhost":
+		domain, remainder = first, rest
+	case first == legacyDomain:
+		domain, remainder = defaultDomain, rest
+	case strings.ContainsAny(first, ".:") || strings.ToLower(first) != first:
+		domain, remainder = first, rest
+	default:
+		domain, remainder = defaultDomain, name
 	}
-	return r.named.String()
-}
-
-// Familiar is the short form docker prints: busybox:latest,
-// localhost:5000/a/b@sha256:….
-func (r Reference) Familiar() string {
-	if r.named == nil {
-		return ""
+	if domain == defaultDomain && !strings.ContainsRune(remainder, '/') {
+		remainder = officialRepo + remainder
 	}
-	return dref.FamiliarString(r.named)
-}
-
-// Name is the full repository name: docker.io/library/busybox.
-func (r Reference) Name() string {
-	if r.named == nil {
-		return ""
-	}
-	return r.named.Name()
-}
-
-// FamiliarName is the short repository name: busybox.
-func (r Reference) FamiliarName() string {
-	if r.named == nil {
-		return ""
-	}
-	return dref.FamiliarName(r.named)
-}
-
-// Domain is the registry host: docker.io, localhost:5000.
-func (r Reference) Domain() string {
-	if r.named == nil {
-		return ""
-	}
-	return dref.Domain(r.named)
-}
-
-// Path is the repository path within the registry: library/busybox.
-func (r Reference) Path() string {
-	if r.named == nil {
-		return ""
-	}
-	return dref.Path(r.named)
-}
-
-// Tag is the tag, or "" when there is none.
-func (r Reference) Tag() string {
-	if t, ok := r.named.(dref.Tagged); ok {
-		return t.Tag()
-	}
-	return ""
-}
-
-// Digest is the digest, or "" when there is none.
-func (r Reference) Digest() digest.Digest {
-	if d, ok := r.named.(dref.Digested); ok {
-		return d.Digest()
-	}
-	return ""
-}
-
-// NameOnly is the repository without tag or digest.
-func (r Reference) NameOnly() Reference {
-	if r.named == nil {
-		return r
-	}
-	return Reference{named: dref.TrimNamed(r.named)}
-}
-
-// WithTag is the repository of r with tag (any digest dropped).
-func (r Reference) WithTag(tag string) (Reference, error) {
-	t, err := dref.WithTag(dref.TrimNamed(r.named), tag)
-	if err != nil {
-		return Reference{}, fmt.Errorf("tag %q: %w: %s", tag, errdefs.ErrInvalid, explain(err))
-	}
-	return Reference{named: t}, nil
-}
-
-// WithDigest is the repository of r pinned to d (any tag dropped).
-func (r Reference) WithDigest(d digest.Digest) (Reference, error) {
-	c, err := dref.WithDigest(dref.TrimNamed(r.named), d)
-	if err != nil {
-		return Reference{}, fmt.Errorf("digest %q: %w: %s", d, errdefs.ErrInvalid, explain(err))
-	}
-	return Reference{named: c}, nil
-}
-
-// Familiar turns a full reference string into docker's display form; a
-// string that does not parse is returned unchanged (e.g. "<none>").
-func Familiar(s string) string {
-	n, err := dref.ParseNormalizedNamed(s)
-	if err != nil {
-		return s
-	}
-	return dref.FamiliarString(n)
-}
-
-// Match reports whether r matches a docker `reference=` filter pattern
-// (path.Match globbing on the familiar and full forms, as docker does).
-func Match(pattern string, r Reference) bool {
-	ok, err := dref.FamiliarMatch(pattern, r.named)
-	if err == nil && ok {
-		return true
-	}
-	ok, _ = dref.FamiliarMatch(pattern, dref.TrimNamed(r.named))
-	return ok
+	return domain, remainder
 }

@@ -21,6 +21,9 @@ var forbidden = map[string][]string{
 	"network":         {"runtime", "image", "builder", "cli", "api", "compose", "engine"},
 	"volume":          {"runtime", "image", "builder", "cli", "api", "compose", "engine"},
 	"builder":         {"cli", "api", "compose", "engine"},
+	"container":       {"engine", "monitor", "image", "builder", "network", "volume", "registry", "compose", "api", "cli"},
+	"monitor":         {"engine", "image", "builder", "network", "volume", "registry", "compose", "api", "cli"},
+	"errdefs":         {"runtime", "image", "container", "monitor", "builder", "network", "volume", "registry", "compose", "api", "cli", "engine"},
 }
 
 type pkg struct {
