@@ -25,9 +25,12 @@ func (e *Engine) validateHostConfig(c *container.Container) ([]string, error) {
 	var warnings []string
 	switch hc.NetworkMode {
 	case "none", "host":
-	case "", "default", "bridge":
-		// Bridge networks arrive with the networking issue; until then a
-		// plain `run` gets loopback only rather than failing.
+	case "", "default":
+		// Bridge networks arrive with the networking issue; until then the
+		// default is loopback only (recorded as "none", so inspect says
+		// so), quietly: a warning on every plain `run` would be noise.
+		hc.NetworkMode = "none"
+	case "bridge":
 		warnings = append(warnings, "bridge networking is not available yet; using --network none")
 		hc.NetworkMode = "none"
 	default:

@@ -79,7 +79,6 @@ func (e *Engine) forceStop(ctx context.Context, c *container.Container) error {
 	wctx, cancel := context.WithTimeout(ctx, forceStopTimeout)
 	defer cancel()
 	if _, ok, err := e.waitMonitor(wctx, c.ID); err == nil && ok {
-		e.awaitRecorded(wctx, c)
 		return nil
 	}
 	if ctx.Err() != nil {

@@ -142,7 +142,6 @@ func (e *Engine) waitExit(ctx context.Context, c *container.Container) error {
 		return err
 	}
 	if ok {
-		e.awaitRecorded(ctx, c)
 		return nil
 	}
 	t := time.NewTicker(20 * time.Millisecond)
@@ -157,24 +156,6 @@ func (e *Engine) waitExit(ctx context.Context, c *container.Container) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-	}
-}
-
-// recordGrace bounds awaitRecorded.
-const recordGrace = 2 * time.Second
-
-// awaitRecorded waits until the exit of c's run (the one that started at
-// c.State.StartedAt) is in the record. The monitor answers a wait that
-// arrives just after the exit before its Exited hook has written the
-// record, so a caller reading the record at once could still see the run.
-func (e *Engine) awaitRecorded(ctx context.Context, c *container.Container) {
-	deadline := time.Now().Add(recordGrace)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		cur, err := e.containers.Get(c.ID)
-		if err != nil || cur.State.Status != ctypes.StateRunning || cur.State.StartedAt != c.State.StartedAt {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -227,7 +208,6 @@ func (e *Engine) waitContainer(ctx context.Context, ref string) (int, error) {
 		return 0, err
 	}
 	if ok {
-		e.awaitRecorded(ctx, c)
 		return ex.Code, nil
 	}
 	if err := e.waitExit(ctx, c); err != nil {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Sets up onggi on a fresh Debian machine (as root) and runs a real container:
 # installs the Debian packages, builds onggi into /usr/local/bin (with the
-# onggi-runc link), makes the busybox image and runs it with the runtime.
+# onggi-runc link), makes the busybox image and runs a container from it.
 set -eu
 cd "$(dirname "$0")/.."
 ./hack/deps.sh
@@ -9,17 +9,10 @@ go build -o /usr/local/bin/onggi ./cmd/onggi
 ln -sf onggi /usr/local/bin/onggi-runc
 echo "built $(command -v onggi)"
 
-# The main job at this stage: make the busybox base image locally (no
-# registry needed), unpack it into an OCI bundle and run it with the runtime.
+# The main job: make the busybox base image locally (no registry needed)
+# and run a container from it with the engine: an overlay root, Docker's
+# default isolation, supervised by onggi's monitor, removed on exit.
 onggi image bootstrap busybox
 onggi images busybox
-
-bundle=$(mktemp -d /tmp/onggi-demo.XXXXXX)
-trap 'onggi-runc delete -f onggi-demo >/dev/null 2>&1 || true; rm -rf "$bundle"' EXIT
-onggi image unpack busybox "$bundle/rootfs"
-cd "$bundle"
-onggi-runc spec
-jq '.process.terminal = false
-  | .process.args = ["sh", "-c", "echo hello from an onggi container: host $(hostname), pid $$, uid $(id -u); ls /"]' \
-	config.json > config.json.new && mv config.json.new config.json
-onggi-runc run onggi-demo
+onggi run --rm --name onggi-demo busybox \
+	sh -c 'echo "hello from an onggi container: host $(hostname), pid $$, uid $(id -u)"; ls /'

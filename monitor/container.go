@@ -250,10 +250,14 @@ func (c *ctr) waitRun(r *run) {
 	if err := c.drv.Delete(c.spec.ID, true); err != nil {
 		c.s.cfg.Logf("monitor: deleting %s: %v", c.spec.ID, err)
 	}
+	// The Exited hook records the exit before the run is cleared: a Wait
+	// arriving meanwhile still sees the run and is answered by endRun,
+	// after the record says how it ended.
+	restart := c.exited(ex)
 	c.mu.Lock()
 	c.run, c.last = nil, ex
 	c.mu.Unlock()
-	if !c.exited(ex) {
+	if !restart {
 		c.finish(r, ex)
 		return
 	}
