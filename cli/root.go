@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/onggi/onggi/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -54,6 +55,8 @@ func NewRootCmd() *cobra.Command {
 	pf.StringVar(&g.Root, "root", envOr("ONGGI_ROOT", "/var/lib/onggi"), "persistent state directory (ONGGI_ROOT)")
 	pf.StringVar(&g.RunRoot, "runroot", envOr("ONGGI_RUNROOT", "/run/onggi"), "runtime state directory (ONGGI_RUNROOT)")
 	pf.BoolVar(&g.Debug, "debug", false, "print debug output")
+	pf.Var(timingFlag{}, "debug-timing", "print the hot path's timing spans on stderr (ONGGI_DEBUG_TIMING=1)")
+	pf.Lookup("debug-timing").NoOptDefVal = "true"
 	for _, add := range subcommands {
 		root.AddCommand(add(g))
 	}
@@ -74,7 +77,9 @@ func addCommand(fn func(*Globals) *cobra.Command) struct{} {
 // Execute runs cmd and returns the process exit code, printing the error the
 // way docker does ("onggi: <err>" on stderr).
 func Execute(cmd *cobra.Command) int {
+	engine.Mark("cli.execute")
 	err := cmd.Execute()
+	engine.Mark("cli.done")
 	if err == nil {
 		return 0
 	}
@@ -87,4 +92,18 @@ func Execute(cmd *cobra.Command) int {
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v\n", cmd.Name(), err)
 	return ExitCode(err)
+}
+
+// timingFlag is --debug-timing: setting it turns the spans on at once, for
+// this process and (through the environment) the monitor it spawns.
+type timingFlag struct{}
+
+func (timingFlag) String() string   { return "false" }
+func (timingFlag) Type() string     { return "bool" }
+func (timingFlag) IsBoolFlag() bool { return true }
+func (timingFlag) Set(v string) error {
+	if v == "true" || v == "1" {
+		engine.EnableTiming()
+	}
+	return nil
 }

@@ -24,11 +24,14 @@ import (
 const defaultRuntime = "onggi"
 
 func (e *Engine) createContainer(ctx context.Context, o CreateOptions) (_ *container.Container, _ []string, retErr error) {
+	defer Span("create")()
 	cfg, hc := copyConfigs(o.Config, o.HostConfig)
 	if cfg.Image == "" {
 		cfg.Image = o.Image // inspect shows the reference as given
 	}
+	endGet := Span("create.image-get")
 	img, err := e.images.Get(ctx, o.Image)
+	endGet()
 	if err != nil {
 		if errors.Is(err, errdefs.ErrNotFound) {
 			return nil, nil, classed(errdefs.ErrNotFound, "No such image: %s", o.Image)
@@ -72,14 +75,19 @@ func (e *Engine) createContainer(ctx context.Context, o CreateOptions) (_ *conta
 	if err := e.resolveMounts(c, undo); err != nil {
 		return nil, nil, err
 	}
+	endPrep := Span("create.snapshot-prepare")
 	if err := e.prepareSnapshot(ctx, c, img); err != nil {
 		return nil, nil, err
 	}
+	endPrep()
 	undo.snapshot = true
+	endRec := Span("create.record")
 	if err := e.containers.Create(c); err != nil {
 		return nil, nil, err
 	}
+	endRec()
 	undo.record = true
+	defer Span("create.etc-files")()
 	if err := writeEtcFiles(dir, cfg.Hostname, hc.NetworkMode == "host"); err != nil {
 		return nil, nil, fmt.Errorf("container %s: %w", shortID(c.ID), err)
 	}

@@ -93,6 +93,12 @@ func runMonitor(root, runroot string) int {
 			logw = f
 		}
 	}
+	if timingOn() {
+		if f, err := os.OpenFile(filepath.Join(dir, "timing.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			defer f.Close()
+			setTimingWriter(f)
+		}
+	}
 	e, err := New(root, runroot, WithLog(logw))
 	if err != nil {
 		fmt.Fprintf(logw, "%s: %v\n", monitorName, err)
@@ -154,6 +160,7 @@ func (e *Engine) monitorHooks() monitor.Hooks {
 	self, _ := procStartTime(os.Getpid())
 	return monitor.Hooks{
 		Started: func(id string, pid int, at time.Time) error {
+			defer Span("hook.started")()
 			_, err := e.containers.Update(id, func(c *container.Container) error {
 				c.MonitorPid, c.MonitorStart = os.Getpid(), self
 				return container.Transition(&c.State, ctypes.StateRunning, container.Change{At: at, Pid: pid})
@@ -175,6 +182,7 @@ func (e *Engine) monitorHooks() monitor.Hooks {
 
 // onExited records an exit and applies the restart policy.
 func (e *Engine) onExited(id string, ex monitor.Exit) bool {
+	defer Span("hook.exited")()
 	restart := false
 	_, err := e.containers.Update(id, func(c *container.Container) error {
 		ch := container.Change{At: ex.At, ExitCode: ex.Code, OOMKilled: ex.OOMKilled, Error: ex.Err}
@@ -231,9 +239,12 @@ func (e *Engine) beforeRestart(id string) bool {
 // onDone releases a finished container's rootfs and, for --rm, removes it
 // with its anonymous volumes (docker's --rm implies -v for those).
 func (e *Engine) onDone(id string) {
+	defer Span("hook.done")()
+	endUnmount := Span("done.unmount")
 	if err := driver.UnmountRootfs(e.rootfsPath(id)); err != nil {
 		e.logf("container %s: %v", shortID(id), err)
 	}
+	endUnmount()
 	c, err := e.containers.Get(id)
 	if err != nil || c.HostConfig == nil || !c.HostConfig.AutoRemove {
 		return

@@ -122,6 +122,7 @@ func (e *Engine) removeStopped(ctx context.Context, id string, volumes bool) err
 // destroy deletes a container already claimed (state removing).
 func (e *Engine) destroy(ctx context.Context, c *container.Container, volumes bool) (retErr error) {
 	id := c.ID
+	defer Span("destroy")()
 	defer func() {
 		if retErr != nil {
 			_, _ = e.containers.Update(id, func(c *container.Container) error {
@@ -129,15 +130,20 @@ func (e *Engine) destroy(ctx context.Context, c *container.Container, volumes bo
 			})
 		}
 	}()
+	end := Span("destroy.runtime-delete")
 	if d, err := e.driverOf(c); err == nil {
 		_ = d.Delete(c.ID, true) // the monitor normally did; gone is fine
 	}
+	end()
+	end = Span("destroy.rundir")
 	if err := driver.UnmountRootfs(e.rootfsPath(c.ID)); err != nil {
 		return fmt.Errorf("removing container %s: %w", shortID(c.ID), err)
 	}
 	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
 		return fmt.Errorf("removing container %s: %w", shortID(c.ID), err)
 	}
+	end()
+	defer Span("destroy.snapshot+record")()
 	if c.SnapshotKey != "" {
 		if err := e.images.Snapshots().Remove(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return fmt.Errorf("removing container %s: %w", shortID(c.ID), err)

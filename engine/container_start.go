@@ -25,7 +25,10 @@ import (
 )
 
 func (e *Engine) startContainer(ctx context.Context, ref string, a *Streams) (*monitor.Session, error) {
+	defer Span("start")()
+	endGet := Span("start.get")
 	c, err := e.getContainer(ctx, ref)
+	endGet()
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +62,11 @@ func (e *Engine) startContainer(ctx context.Context, ref string, a *Streams) (*m
 // snapshot's mount data and the volumes the container uses.
 func (e *Engine) runContainer(ctx context.Context, c *container.Container, a *Streams) (_ *monitor.Session, retErr error) {
 	rootfs := e.rootfsPath(c.ID)
+	endMount := Span("start.mount-rootfs")
 	if err := e.mountRootfs(ctx, c, rootfs); err != nil {
 		return nil, err
 	}
+	endMount()
 	defer func() {
 		if retErr != nil {
 			e.startFailed(c.ID, rootfs, retErr)
@@ -72,6 +77,7 @@ func (e *Engine) runContainer(ctx context.Context, c *container.Container, a *St
 		return nil, err
 	}
 	dir := e.containers.Dir(c.ID)
+	endSpec := Span("start.spec")
 	sp, err := spec.Generate(spec.Input{
 		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: rootfs, Mounts: mounts,
 		EtcFiles: map[string]string{
@@ -97,6 +103,7 @@ func (e *Engine) runContainer(ctx context.Context, c *container.Container, a *St
 	if err := os.WriteFile(filepath.Join(e.bundlePath(c.ID), "config.json"), b, 0o600); err != nil {
 		return nil, fmt.Errorf("writing bundle of %s: %w", shortID(c.ID), err)
 	}
+	endSpec()
 	ms, err := e.monitorSpec(c)
 	if err != nil {
 		return nil, err
@@ -107,6 +114,7 @@ func (e *Engine) runContainer(ctx context.Context, c *container.Container, a *St
 // startMonitored hands the container to the monitor. A monitor that is
 // idle-exiting refuses with ErrUnavailable; the next try spawns a new one.
 func (e *Engine) startMonitored(ctx context.Context, ms monitor.Spec, a *Streams) (*monitor.Session, error) {
+	defer Span("start.monitor-start")()
 	for try := 0; ; try++ {
 		s, err := e.monitorClient().Start(ctx, ms, a)
 		if err == nil || try == 3 || !errors.Is(err, errdefs.ErrUnavailable) {

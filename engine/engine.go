@@ -64,6 +64,7 @@ func New(root, runroot string, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{root: root, runroot: runroot, logw: c.logw}
 	e.imageUsers = e.containersUsing
+	defer Span("engine.New")()
 	iopts := append([]image.Option{
 		image.WithInUse(func(id digest.Digest) bool { return len(e.imageUsers(id)) > 0 }),
 		image.WithLogf(e.logf),

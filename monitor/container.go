@@ -68,7 +68,10 @@ func (s *server) handleStart(conn *net.UnixConn, br io.Reader, req *request) {
 		s.reply(conn, errorResponse(fmt.Errorf("monitor: start needs a spec with id and bundle: %w", errdefs.ErrInvalid)))
 		return
 	}
+	defer s.span(req.Spec.ID, "start")()
+	endHold := s.span(req.Spec.ID, "hold")
 	c, err := s.hold(*req.Spec)
+	endHold()
 	if err != nil {
 		s.reply(conn, errorResponse(err))
 		return
@@ -178,7 +181,9 @@ func (c *ctr) startRun() (retErr error) {
 			closeAll([]*os.File{r.stdin, r.master})
 		}
 	}()
+	endCreate := c.s.span(id, "driver.create")
 	proc, err := c.drv.Create(id, c.spec.Bundle, dio)
+	endCreate()
 	if err != nil {
 		return err // the driver's errors name the container
 	}
@@ -194,7 +199,10 @@ func (c *ctr) startRun() (retErr error) {
 	}
 	r.oom = watchOOM(proc.Pid())
 	c.startCopiers(r)
-	if err := c.drv.Start(id); err != nil {
+	endStart := c.s.span(id, "driver.start")
+	err = c.drv.Start(id)
+	endStart()
+	if err != nil {
 		c.abort(proc)
 		closeAll(r.outputs)
 		r.copiers.Wait()
@@ -235,7 +243,10 @@ func (c *ctr) started(r *run) {
 // the container.
 func (c *ctr) waitRun(r *run) {
 	ex := Exit{}
+	endRun := c.s.span(c.spec.ID, "run")
 	waitExited(r.proc.Pid())
+	endRun()
+	defer c.s.span(c.spec.ID, "exit-to-reply")()
 	code, err := r.proc.Wait()
 	ex.At, ex.Code = time.Now(), code
 	if err != nil {
@@ -246,10 +257,14 @@ func (c *ctr) waitRun(r *run) {
 	if r.health != nil {
 		r.health.stop()
 	}
+	endDrain := c.s.span(c.spec.ID, "drain")
 	c.drain(r)
+	endDrain()
+	endDelete := c.s.span(c.spec.ID, "driver.delete")
 	if err := c.drv.Delete(c.spec.ID, true); err != nil {
 		c.s.cfg.Logf("monitor: deleting %s: %v", c.spec.ID, err)
 	}
+	endDelete()
 	// The Exited hook records the exit before the run is cleared: a Wait
 	// arriving meanwhile still sees the run and is answered by endRun,
 	// after the record says how it ended.

@@ -32,6 +32,26 @@ type server struct {
 	idle    *time.Timer
 	stop    chan struct{} // closed once the monitor stops accepting
 	trim    *trimmer
+	timing  *os.File // timing.log when ONGGI_DEBUG_TIMING=1, else nil
+}
+
+// timingEnv is engine.TimingEnv: with it set to "1" the monitor appends its
+// hot-path spans to <dir>/timing.log (the engine's spans in this process
+// go to the same file).
+const timingEnv = "ONGGI_DEBUG_TIMING"
+
+func noSpan() {}
+
+// span starts a timing span; the result ends it. Off, it costs a nil check.
+func (s *server) span(id, name string) func() {
+	if s.timing == nil {
+		return noSpan
+	}
+	start := time.Now()
+	return func() {
+		fmt.Fprintf(s.timing, "timing %d monitor.%-20s %.12s start=%s took=%7.3fms\n", os.Getpid(), name, id,
+			start.Format("15:04:05.000000"), float64(time.Since(start).Microseconds())/1000)
+	}
 }
 
 func serve(ctx context.Context, cfg Config) error {
@@ -50,6 +70,12 @@ func serve(ctx context.Context, cfg Config) error {
 		ctrs: map[string]*ctr{}, stop: make(chan struct{}), trim: newTrimmer()}
 	if err := s.listen(); err != nil {
 		return err
+	}
+	if os.Getenv(timingEnv) == "1" {
+		if f, err := os.OpenFile(filepath.Join(cfg.Dir, "timing.log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			defer f.Close()
+			s.timing = f
+		}
 	}
 	if err := driver.SetSubreaper(); err != nil {
 		cfg.Logf("monitor: setting child subreaper: %v", err)
