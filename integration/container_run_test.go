@@ -167,3 +167,35 @@ func TestRunNetworkModes(t *testing.T) {
 		t.Errorf("--network host sees %q, host has %d interfaces", out, len(host))
 	}
 }
+
+// TestRunResources: --cpus, --cpu-shares, --cpuset-cpus, --device,
+// --security-opt seccomp=<file> and --stop-timeout reach the container.
+func TestRunResources(t *testing.T) {
+	t.Parallel()
+	c := newContainerCLI(t)
+	// The container sees its own cgroup (cgroup namespace) on v1 or v2.
+	script := `if [ -e /sys/fs/cgroup/cpu.max ]; then cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight /sys/fs/cgroup/cpuset.cpus;
+else cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus; fi`
+	out := c.ok("run", "--rm", "--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0", "busybox", "sh", "-c", script)
+	f := strings.Fields(out)
+	if len(f) < 3 || !strings.Contains(out, "50000") || f[len(f)-1] != "0" {
+		t.Errorf("cpu limits inside the container: %q", out)
+	}
+	if out := c.ok("run", "--rm", "--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "echo x > /dev/mynull && echo ok"); out != "ok\n" {
+		t.Errorf("--device: %q", out)
+	}
+	profile := filepath.Join(t.TempDir(), "seccomp.json")
+	os.WriteFile(profile, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`), 0o644)
+	if r := c.run("run", "--rm", "--security-opt", "seccomp="+profile, "busybox", "mkdir", "/tmp/x"); r.code == 0 {
+		t.Errorf("seccomp profile file not applied: %v", r)
+	}
+	c.ok("run", "--rm", "--security-opt", "seccomp="+profile, "busybox", "touch", "/tmp/y")
+	id := c.runD("--stop-timeout", "1", "busybox", "sleep", "100")
+	if got := c.inspectField(id, "{{.Config.StopTimeout}}"); got != "1" {
+		t.Errorf("StopTimeout %q", got)
+	}
+	c.ok("stop", id)
+	if got := c.inspectField(id, "{{.State.ExitCode}}"); got != "137" {
+		t.Errorf("stop with --stop-timeout 1: exit %s", got)
+	}
+}
