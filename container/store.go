@@ -1,5 +1,13 @@
 package container
 
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
 // Store keeps container records under one directory (<root>/containers):
 //
 //	<id>/container.json   the record, replaced atomically (temp + rename)
@@ -52,3 +60,33 @@ func (s *Store) Rename(id, newName string) error { return s.rename(id, newName) 
 // Remove deletes the record, its name and its directory. It does not take
 // the container's lock: the caller holds it (Lock) across its checks.
 func (s *Store) Remove(id string) error { return s.remove(id) }
+
+// RemoveDeferred is Remove for a caller on a latency path (the monitor
+// removing a `run --rm` container before it reports the exit): the record
+// and the name are gone when it returns, as with Remove, and purge
+// deletes the directory's files, set aside as .removing-…, possibly later
+// in the background. A purge that never runs leaves a .removing- entry
+// that List sweeps once it is old.
+func (s *Store) RemoveDeferred(id string) (purge func() error, err error) {
+	c, err := s.get(id)
+	if err != nil {
+		return nil, err
+	}
+	aside := filepath.Join(s.dir, ".removing-"+c.ID[:12]+"-"+generateID()[:8])
+	if err := renameNoReplace(s.Dir(c.ID), aside); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, notFound(id)
+		}
+		return nil, fmt.Errorf("removing container %s: %w", c.ID, err)
+	}
+	if err := s.unlinkName(c.Name, c.ID); err != nil {
+		os.RemoveAll(aside)
+		return nil, fmt.Errorf("removing container %s: freeing name %q: %w", c.ID, c.Name, err)
+	}
+	return func() error {
+		if err := os.RemoveAll(aside); err != nil {
+			return fmt.Errorf("removing container %s: %w", c.ID, err)
+		}
+		return nil
+	}, nil
+}

@@ -44,11 +44,21 @@ func (e *Engine) monitorClient() *monitor.Client {
 // monitor closed its ready pipe: its socket listens, or it found another
 // monitor holding the lock and exited.
 func (e *Engine) spawnMonitor() error {
+	defer Span("monitor.spawn")()
+	wait, err := e.launchMonitor()
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// launchMonitor starts the monitor process; wait returns once it is ready.
+// Split so that prewarmMonitor can start it without a goroutine hand-off.
+func (e *Engine) launchMonitor() (wait func() error, err error) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		return fmt.Errorf("spawning monitor: %w", err)
+		return nil, fmt.Errorf("spawning monitor: %w", err)
 	}
-	defer r.Close()
 	cmd := &exec.Cmd{
 		Path:        reexec.Self(),
 		Args:        []string{monitorName, "--root", e.root, "--runroot", e.runroot},
@@ -59,17 +69,21 @@ func (e *Engine) spawnMonitor() error {
 	err = cmd.Start()
 	w.Close()
 	if err != nil {
-		return fmt.Errorf("spawning monitor: %w", err)
+		r.Close()
+		return nil, fmt.Errorf("spawning monitor: %w", err)
 	}
 	// The monitor outlives us; a background Wait only reaps it should it
 	// exit while this (possibly long-lived) process still runs.
 	go func() { _ = cmd.Wait() }()
-	// One byte or EOF both mean "ready" (or "not needed").
-	var b [1]byte
-	if _, err := r.Read(b[:]); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("waiting for monitor: %w", err)
-	}
-	return nil
+	return func() error {
+		defer r.Close()
+		// One byte or EOF both mean "ready" (or "not needed").
+		var b [1]byte
+		if _, err := r.Read(b[:]); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("waiting for monitor: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // monitorMain is the body of the onggi-monitor helper process.
@@ -99,12 +113,15 @@ func runMonitor(root, runroot string) int {
 			setTimingWriter(f)
 		}
 	}
+	Mark("monitor.main")
 	e, err := New(root, runroot, WithLog(logw))
 	if err != nil {
 		fmt.Fprintf(logw, "%s: %v\n", monitorName, err)
 		return 1
 	}
 	defer e.Close()
+	e.deferPurge = true
+	e.sweepRunDirs()
 	err = monitor.Serve(context.Background(), monitor.Config{
 		Dir: dir, Hooks: e.monitorHooks(), Driver: e.driverFor,
 		IdleExit: monitorIdleExit, Ready: ready, Logf: e.logf,
@@ -114,6 +131,16 @@ func runMonitor(root, runroot string) int {
 		return 1
 	}
 	return 0
+}
+
+// sweepRunDirs deletes, in the background, the runtime directories a
+// killed monitor had set aside (.rm-<id>, see removeRunDir) but not yet
+// deleted. Their mounts were gone before they were set aside.
+func (e *Engine) sweepRunDirs() {
+	left, _ := filepath.Glob(filepath.Join(e.runroot, "containers", ".rm-*"))
+	for _, dir := range left {
+		e.inBackground("leftover "+filepath.Base(dir), func() error { return os.RemoveAll(dir) })
+	}
 }
 
 // driverFor returns the (cached) driver of a runtime: "" or "onggi" is the
@@ -184,7 +211,7 @@ func (e *Engine) monitorHooks() monitor.Hooks {
 func (e *Engine) onExited(id string, ex monitor.Exit) bool {
 	defer Span("hook.exited")()
 	restart := false
-	_, err := e.containers.Update(id, func(c *container.Container) error {
+	c, err := e.containers.Update(id, func(c *container.Container) error {
 		ch := container.Change{At: ex.At, ExitCode: ex.Code, OOMKilled: ex.OOMKilled, Error: ex.Err}
 		if err := container.Transition(&c.State, ctypes.StateExited, ch); err != nil {
 			return err
@@ -203,6 +230,11 @@ func (e *Engine) onExited(id string, ex monitor.Exit) bool {
 	if err != nil {
 		e.logf("container %s: recording exit: %v", shortID(id), err)
 		return false
+	}
+	if c.State.Status == ctypes.StateRemoving {
+		// Done follows at once (no restart): hand it the record as
+		// written rather than have it read and decode the file again.
+		e.removing.Store(id, c)
 	}
 	return restart
 }
@@ -245,8 +277,14 @@ func (e *Engine) onDone(id string) {
 		e.logf("container %s: %v", shortID(id), err)
 	}
 	endUnmount()
-	c, err := e.containers.Get(id)
-	if err != nil || c.HostConfig == nil || !c.HostConfig.AutoRemove {
+	var c *container.Container
+	var err error
+	if v, ok := e.removing.LoadAndDelete(id); ok {
+		c = v.(*container.Container) // claimed by onExited, under the hook lock
+	} else if c, err = e.containers.Get(id); err != nil {
+		return
+	}
+	if c.HostConfig == nil || !c.HostConfig.AutoRemove {
 		return
 	}
 	if c.State.Status == ctypes.StateRemoving {

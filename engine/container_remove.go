@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -139,13 +141,13 @@ func (e *Engine) destroy(ctx context.Context, c *container.Container, volumes bo
 	if err := driver.UnmountRootfs(e.rootfsPath(c.ID)); err != nil {
 		return fmt.Errorf("removing container %s: %w", shortID(c.ID), err)
 	}
-	if err := os.RemoveAll(e.runDir(c.ID)); err != nil {
+	if err := e.removeRunDir(c.ID); err != nil {
 		return fmt.Errorf("removing container %s: %w", shortID(c.ID), err)
 	}
 	end()
 	defer Span("destroy.snapshot+record")()
 	if c.SnapshotKey != "" {
-		if err := e.images.Snapshots().Remove(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		if err := e.removeSnapshot(ctx, c.SnapshotKey); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			return fmt.Errorf("removing container %s: %w", shortID(c.ID), err)
 		}
 	}
@@ -156,7 +158,60 @@ func (e *Engine) destroy(ctx context.Context, c *container.Container, volumes bo
 			}
 		}
 	}
-	return e.containers.Remove(c.ID)
+	if !e.deferPurge {
+		return e.containers.Remove(c.ID)
+	}
+	purge, err := e.containers.RemoveDeferred(c.ID)
+	if err != nil {
+		return err
+	}
+	e.inBackground("container "+shortID(c.ID), purge)
+	return nil
+}
+
+// removeRunDir removes a container's runtime directory (bundle and the
+// now unmounted rootfs mount point); in the monitor it is renamed aside
+// and deleted in the background (see deferPurge).
+func (e *Engine) removeRunDir(id string) error {
+	dir := e.runDir(id)
+	if e.deferPurge {
+		aside := filepath.Join(e.runroot, "containers", ".rm-"+id)
+		err := os.Rename(dir, aside)
+		if err == nil {
+			e.inBackground("container "+shortID(id), func() error { return os.RemoveAll(aside) })
+			return nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		// A leftover .rm- of a killed monitor: delete in place.
+	}
+	return os.RemoveAll(dir)
+}
+
+// removeSnapshot removes a container's snapshot; in the monitor its files
+// are deleted in the background (see deferPurge).
+func (e *Engine) removeSnapshot(ctx context.Context, key string) error {
+	if !e.deferPurge {
+		return e.images.Snapshots().Remove(ctx, key)
+	}
+	purge, err := e.images.Snapshots().RemoveDeferred(ctx, key)
+	if err != nil {
+		return err
+	}
+	e.inBackground("snapshot "+shortID(key), purge)
+	return nil
+}
+
+// inBackground runs a deferred deletion; Close waits for it.
+func (e *Engine) inBackground(what string, purge func() error) {
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		if err := purge(); err != nil {
+			e.logf("%s: deleting files: %v", what, err)
+		}
+	}()
 }
 
 // removeVolumeLocked removes a volume under its lock.

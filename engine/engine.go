@@ -31,6 +31,16 @@ type Engine struct {
 	// consult it through the store).
 	imageUsers func(id digest.Digest) []string
 
+	// deferPurge (the monitor) deletes a removed container's files in
+	// the background: the record and snapshot vanish at once (renamed
+	// aside), so a `run --rm` reports its exit without waiting for the
+	// unlinks. bg tracks those deletions; Close waits for them.
+	deferPurge bool
+	bg         sync.WaitGroup
+	// removing holds the records onExited claimed for --rm removal, by
+	// id, for the Done hook that follows (monitor only).
+	removing sync.Map
+
 	monOnce sync.Once
 	mon     *monitor.Client
 	drvMu   sync.Mutex
@@ -94,7 +104,10 @@ func (e *Engine) Images() *image.Store { return e.images }
 
 // Close releases the engine's resources. Running containers are not
 // affected: the monitor process holds them.
-func (e *Engine) Close() error { return e.images.Close() }
+func (e *Engine) Close() error {
+	e.bg.Wait()
+	return e.images.Close()
+}
 
 // containersUsing lists the ids of the containers created from image id.
 func (e *Engine) containersUsing(id digest.Digest) []string {

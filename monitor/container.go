@@ -145,7 +145,11 @@ func readProcess(bundle string) (*specs.Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading bundle: %w", err)
 	}
-	var sp specs.Spec
+	// Only the process is decoded: the rest of the spec (mounts, seccomp
+	// rules: most of its ~12 KB) is the runtime's business.
+	var sp struct {
+		Process *specs.Process `json:"process,omitempty"`
+	}
 	if err := json.Unmarshal(data, &sp); err != nil {
 		return nil, fmt.Errorf("reading %s: %v: %w", filepath.Join(bundle, "config.json"), err, errdefs.ErrInvalid)
 	}

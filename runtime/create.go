@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/onggi/onggi/runtime/seccomp"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ type create struct {
 	// hostSnap: the runtime's mount IDs before the init started, for a
 	// container sharing its mount namespace (hostns.go); nil otherwise.
 	hostSnap rootfs.MountSnapshot
+	filter   *seccomp.Filter // linux.seccomp, compiled (cached) before the spawn
 }
 
 func (r *Runtime) create(id string, o CreateOpts) (_ *Container, retErr error) {
@@ -107,6 +109,9 @@ func (c *create) run() error {
 	if err := c.snapshotHostMounts(); err != nil {
 		return err
 	}
+	if c.filter, err = c.r.compileSeccomp(c.spec); err != nil {
+		return err
+	}
 	if err := c.spawnInCgroup(so); err != nil {
 		return err
 	}
@@ -178,7 +183,7 @@ func (c *create) initConfig(so spawnOpts) *initConfig {
 		PreserveFDs: c.o.PreserveFDs, ConsoleFD: -1, StartFD: c.sp.fdBase,
 		NewCgroupNS: hasNewNS(c.spec.Linux, specs.CgroupNamespace),
 		NewMountNS:  hasNewNS(c.spec.Linux, specs.MountNamespace),
-		State:       c.specState(specs.StateCreating)}
+		State:       c.specState(specs.StateCreating), Seccomp: c.filter}
 	if c.spec.Process.Terminal {
 		cfg.ConsoleFD = c.sp.fdBase + 1
 	}
@@ -373,4 +378,17 @@ func removeStale(dir string) bool {
 		return false // a Create is in progress
 	}
 	return os.RemoveAll(dir) == nil
+}
+
+// compileSeccomp compiles the spec's seccomp profile through the runtime's
+// cache, in the parent: the init then only loads the program.
+func (r *Runtime) compileSeccomp(spec *specs.Spec) (*seccomp.Filter, error) {
+	if spec.Linux == nil || spec.Linux.Seccomp == nil {
+		return nil, nil
+	}
+	f, err := r.seccomp.Compile(spec.Linux.Seccomp)
+	if err != nil {
+		return nil, fmt.Errorf("compiling linux.seccomp: %w", err)
+	}
+	return f, nil
 }

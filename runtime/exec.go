@@ -37,6 +37,11 @@ func (c *Container) exec(p *specs.Process, o ExecOpts) (_ *os.Process, retErr er
 	if err != nil {
 		return nil, err
 	}
+	filter, err := c.rt.compileSeccomp(spec)
+	if err != nil {
+		closeAll(so.extra)
+		return nil, err
+	}
 	sp, err := c.spawnInCgroup(st, so)
 	closeAll(so.extra)
 	if err != nil {
@@ -47,7 +52,7 @@ func (c *Container) exec(p *specs.Process, o ExecOpts) (_ *os.Process, retErr er
 			sp.kill()
 		}
 	}()
-	cfg := &initConfig{Spec: spec, Process: p, PreserveFDs: o.PreserveFDs, ConsoleFD: -1, StartFD: -1}
+	cfg := &initConfig{Spec: spec, Process: p, PreserveFDs: o.PreserveFDs, ConsoleFD: -1, StartFD: -1, Seccomp: filter}
 	if p.Terminal {
 		cfg.ConsoleFD = sp.fdBase
 	}

@@ -179,9 +179,12 @@ type preparedProcess struct {
 // the compiled program later allocates nothing.
 func prepareProcess(cfg *initConfig) (*preparedProcess, error) {
 	p := cfg.Process
-	filter, err := seccomp.Compile(cfg.Spec.Linux.Seccomp)
-	if err != nil {
-		return nil, err
+	filter := cfg.Seccomp // compiled by the parent (runtime.compileSeccomp)
+	if filter == nil && cfg.Spec.Linux != nil && cfg.Spec.Linux.Seccomp != nil {
+		var err error
+		if filter, err = seccomp.Compile(cfg.Spec.Linux.Seccomp); err != nil {
+			return nil, err
+		}
 	}
 	if err := setRlimits(p.Rlimits); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"github.com/onggi/onggi/runtime/seccomp"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,7 +28,8 @@ var (
 type Runtime struct {
 	root          string
 	systemdCgroup bool
-	warn          io.Writer // poststart/poststop hook failures are warnings
+	seccomp       *seccomp.Cache // compiled profiles, in memory and under root/.seccomp
+	warn          io.Writer      // poststart/poststop hook failures are warnings
 
 	// Tests only: the binary the helpers run, and whether to skip the
 	// CVE-2019-5736 defence to prove the regression test catches it.
@@ -92,7 +94,7 @@ func New(root string, opts ...Option) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Runtime{root: abs, warn: os.Stderr}
+	r := &Runtime{root: abs, warn: os.Stderr, seccomp: seccomp.NewCache(filepath.Join(abs, ".seccomp"))}
 	for _, o := range opts {
 		o(r)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/onggi/onggi/runtime/seccomp"
 	"io"
 	"os"
 
@@ -42,6 +43,9 @@ type initConfig struct {
 	NewMountNS   bool           `json:"newMountNs,omitempty"`
 	ParentHooks  bool           `json:"parentHooks,omitempty"`
 	State        *specs.State   `json:"state,omitempty"` // for the hooks run in the container
+	// Seccomp is linux.seccomp compiled by the parent through the
+	// runtime's cache (compiling takes longer than the rest of a start).
+	Seccomp *seccomp.Filter `json:"seccomp,omitempty"`
 }
 
 type syncMsg struct {

@@ -34,18 +34,57 @@ func (s *Snapshotter) Remove(ctx context.Context, key string) error {
 	return s.discard(dir)
 }
 
+// RemoveDeferred is Remove in two steps, for a caller on a latency path
+// (the monitor removing a `run --rm` container before it reports the
+// exit): it makes the snapshot vanish at once, renamed aside into tmp
+// under the lock, and returns purge, which deletes its files and may run
+// later, in the background. A purge that never runs (the process died)
+// leaves a tmp entry that Clean deletes.
+func (s *Snapshotter) RemoveDeferred(ctx context.Context, key string) (purge func() error, err error) {
+	dir, err := s.activeDir(key)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.lock(ctx, "snapshots")
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("snapshot %q: %w", key, errdefs.ErrNotFound)
+	}
+	tmp, err := s.setAside(dir)
+	if err != nil {
+		return nil, err
+	}
+	return func() error { return purgeDir(dir, tmp) }, nil
+}
+
 // discard removes a directory crash-safely: renamed into tmp first, so a
 // half-deleted snapshot or layer never looks complete; Clean finishes it.
 func (s *Snapshotter) discard(dir string) error {
-	tmp, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), "rm-")
+	tmp, err := s.setAside(dir)
 	if err != nil {
 		return err
 	}
-	victim := filepath.Join(tmp, "x")
-	if err := os.Rename(dir, victim); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("removing %s: %w", dir, err)
+	return purgeDir(dir, tmp)
+}
+
+// setAside renames dir into a new directory under tmp, which it returns.
+func (s *Snapshotter) setAside(dir string) (string, error) {
+	tmp, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), "rm-")
+	if err != nil {
+		return "", err
 	}
+	if err := os.Rename(dir, filepath.Join(tmp, "x")); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("removing %s: %w", dir, err)
+	}
+	return tmp, nil
+}
+
+// purgeDir deletes tmp, where dir was set aside.
+func purgeDir(dir, tmp string) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("removing %s: %w", dir, err)
 	}

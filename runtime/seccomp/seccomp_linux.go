@@ -169,7 +169,13 @@ func exportBPF(lf *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading seccomp BPF: %w", err)
 	}
-	const insnSize = 8 // struct sock_filter
+	return decodeProg(raw)
+}
+
+const insnSize = 8 // struct sock_filter
+
+// decodeProg decodes a classic BPF program (struct sock_filter array).
+func decodeProg(raw []byte) ([]unix.SockFilter, error) {
 	n := len(raw) / insnSize
 	if n == 0 || len(raw)%insnSize != 0 || n > bpfMaxInsns {
 		return nil, fmt.Errorf("seccomp BPF program of %d bytes: want 1 to %d instructions of %d bytes", len(raw), bpfMaxInsns, insnSize)
@@ -183,6 +189,19 @@ func exportBPF(lf *libseccomp.ScmpFilter) ([]unix.SockFilter, error) {
 		}
 	}
 	return prog, nil
+}
+
+// appendInsn encodes one instruction as decodeProg reads it.
+func appendInsn(b []byte, in unix.SockFilter) []byte {
+	b = binary.NativeEndian.AppendUint16(b, in.Code)
+	b = append(b, in.Jt, in.Jf)
+	return binary.NativeEndian.AppendUint32(b, in.K)
+}
+
+// libVersion names the libseccomp the program was compiled with.
+func libVersion() string {
+	major, minor, micro := libseccomp.GetLibraryVersion()
+	return fmt.Sprintf("%d.%d.%d", major, minor, micro)
 }
 
 // bpfMaxInsns is the kernel's BPF_MAXINSNS for classic BPF programs.
