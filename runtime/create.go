@@ -179,7 +179,7 @@ func (c *create) spawnOpts() (spawnOpts, error) {
 }
 
 func (c *create) initConfig(so spawnOpts) *initConfig {
-	cfg := &initConfig{Spec: c.spec, Process: c.spec.Process, Rootfs: c.rootfs, NoPivot: c.o.NoPivot, NoNewKeyring: c.o.NoNewKeyring,
+	cfg := &initConfig{Spec: helperSpec(c.spec, c.filter), Process: c.spec.Process, Rootfs: c.rootfs, NoPivot: c.o.NoPivot, NoNewKeyring: c.o.NoNewKeyring,
 		PreserveFDs: c.o.PreserveFDs, ConsoleFD: -1, StartFD: c.sp.fdBase,
 		NewCgroupNS: hasNewNS(c.spec.Linux, specs.CgroupNamespace),
 		NewMountNS:  hasNewNS(c.spec.Linux, specs.MountNamespace),
@@ -378,6 +378,22 @@ func removeStale(dir string) bool {
 		return false // a Create is in progress
 	}
 	return os.RemoveAll(dir) == nil
+}
+
+// helperSpec is spec as sent to a helper. With a compiled filter, the
+// profile (linux.seccomp: two thirds of a docker-style spec's bytes, which
+// the helper, a fresh process, would decode for nothing) is replaced by an
+// empty one: the helper only checks that a profile was given (keepAdmin in
+// prepareProcess) and compiles it only when no filter came. spec itself is
+// not modified.
+func helperSpec(spec *specs.Spec, filter *seccomp.Filter) *specs.Spec {
+	if filter == nil || spec.Linux == nil || spec.Linux.Seccomp == nil {
+		return spec
+	}
+	s, l := *spec, *spec.Linux
+	l.Seccomp = &specs.LinuxSeccomp{}
+	s.Linux = &l
+	return &s
 }
 
 // compileSeccomp compiles the spec's seccomp profile through the runtime's

@@ -52,7 +52,7 @@ func (c *Container) exec(p *specs.Process, o ExecOpts) (_ *os.Process, retErr er
 			sp.kill()
 		}
 	}()
-	cfg := &initConfig{Spec: spec, Process: p, PreserveFDs: o.PreserveFDs, ConsoleFD: -1, StartFD: -1, Seccomp: filter}
+	cfg := &initConfig{Spec: helperSpec(spec, filter), Process: p, PreserveFDs: o.PreserveFDs, ConsoleFD: -1, StartFD: -1, Seccomp: filter}
 	if p.Terminal {
 		cfg.ConsoleFD = sp.fdBase
 	}

@@ -275,7 +275,7 @@ func waitStartAndExec(pp *preparedProcess) error {
 	unix.Close(cfg.StartFD)
 	pp.startConn = nfd
 	err = finishAndExec(pp)
-	if data, jerr := json.Marshal(errorMsg(err)); jerr == nil {
+	if data, jerr := json.Marshal(errorMsg(err).plain()); jerr == nil {
 		_, _ = unix.Write(nfd, data)
 	}
 	if errors.Is(err, ErrNoExecutable) {
