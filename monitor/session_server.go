@@ -13,11 +13,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Per-session flow control: a client that falls this many frames behind, or
-// cannot take a frame within the deadline, is dropped rather than allowed to
-// stall the container or the other clients.
+// Per-session flow control: a client whose queue of sessionQueue frames stays
+// full for behindGrace, or that cannot take a frame within the deadline, is
+// dropped rather than allowed to stall the container or the other clients.
+// The grace keeps a client that is merely slow for a moment (a busy machine
+// delays its reader) from being dropped: the container's output waits for
+// it that long at most.
 const (
 	sessionQueue   = 64
+	behindGrace    = 2 * time.Second
 	writeDeadline  = 30 * time.Second
 	defaultDetach1 = 0x10 // ctrl-p
 	defaultDetach2 = 0x11 // ctrl-q
@@ -65,6 +69,15 @@ func (s *srvSession) send(f []byte) bool {
 	case s.q <- f:
 		return true
 	default:
+	}
+	// Full: wait for the writer (it drains q without s.mu, so holding the
+	// lock cannot deadlock it), then give up on the client.
+	t := time.NewTimer(behindGrace)
+	defer t.Stop()
+	select {
+	case s.q <- f:
+		return true
+	case <-t.C:
 		s.closed = true
 		close(s.q)
 		s.conn.Close() // the client sees a broken session, not a silent gap
