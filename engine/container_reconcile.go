@@ -66,10 +66,16 @@ func (e *Engine) reconcile(c *container.Container) *container.Container {
 }
 
 // releaseLost frees what a dead monitor could not: the runtime's state
-// (so the container can start again) and the rootfs mount.
+// (so the container can start again), the cgroup and the rootfs mount.
+// With the runtime's state gone too (runroot wiped) the runtime cannot
+// find the cgroup, so it is removed by the path the spec gave it; after a
+// real reboot it is gone already and this is a no-op.
 func (e *Engine) releaseLost(c *container.Container) {
 	if d, err := e.driverOf(c); err == nil {
 		_ = d.Delete(c.ID, true)
+	}
+	if err := removeCgroup(c); err != nil {
+		e.logf("container %s: %v", shortID(c.ID), err)
 	}
 	if err := driver.UnmountRootfs(e.rootfsPath(c.ID)); err != nil {
 		e.logf("container %s: %v", shortID(c.ID), err)

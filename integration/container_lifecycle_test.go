@@ -170,7 +170,9 @@ func sortStrings(in []string) []string {
 func TestLogs(t *testing.T) {
 	t.Parallel()
 	c := newContainerCLI(t)
-	c.ok("run", "--name", "lg", "busybox", "sh", "-c", "echo one; echo two >&2; echo three")
+	// stdout and stderr are separate pipes: the pause keeps "three" the
+	// last record (without it "two" may be read after it).
+	c.ok("run", "--name", "lg", "busybox", "sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three")
 	r := c.run("logs", "lg")
 	if r.stdout != "one\nthree\n" || r.stderr != "two\n" {
 		t.Errorf("logs: %v", r)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,14 +59,21 @@ func TestParallelRunRm(t *testing.T) {
 	if m := mountsUnder(c.runroot); len(m) != 0 {
 		t.Errorf("mounts left: %v", m)
 	}
+	checkNoCgroups(t, ids...)
+}
+
+// checkNoCgroups fails t for a cgroup directory of any of ids left in any
+// hierarchy (v1 controllers, hybrid's unified, pure v2).
+func checkNoCgroups(t *testing.T, ids ...string) {
+	t.Helper()
 	for _, id := range ids {
 		if id == "" {
 			continue
 		}
-		for _, cg := range []string{"/sys/fs/cgroup/memory/onggi/" + id, "/sys/fs/cgroup/pids/onggi/" + id, "/sys/fs/cgroup/onggi/" + id} {
-			if _, err := os.Stat(cg); err == nil {
-				t.Errorf("cgroup left: %s", cg)
-			}
+		left, _ := filepath.Glob("/sys/fs/cgroup/*/onggi/" + id)
+		more, _ := filepath.Glob("/sys/fs/cgroup/onggi/" + id)
+		for _, cg := range append(left, more...) {
+			t.Errorf("cgroup left: %s", cg)
 		}
 	}
 }
@@ -136,6 +144,9 @@ func TestBootAfterReboot(t *testing.T) {
 	if st := c.inspectField(plain, "{{.State.Status}}"); st != "exited" {
 		t.Errorf("plain container after boot: %q", st)
 	}
+	// The wiped runroot took the runtime's state: the cgroups must still go.
+	c.ok("rm", "-f", always, plain)
+	checkNoCgroups(t, always, plain)
 }
 
 // TestInit: --init puts a reaper in front of the app as PID 1, which reaps
@@ -242,4 +253,3 @@ func TestTTY(t *testing.T) {
 		t.Errorf("attach exit: %v, want 5", err)
 	}
 }
-

@@ -246,6 +246,11 @@ func linuxResources(s *specs.Spec, in Input) error {
 	return nil
 }
 
+// CgroupsPath is the cgroupsPath Generate gives a container: the engine
+// needs it to remove a cgroup whose runtime state is gone (a reboot
+// simulated by wiping the runroot, a runtime root deleted by hand).
+func CgroupsPath(parent, id string) (string, error) { return cgroupsPath(parent, id) }
+
 // cgroupsPath is <parent>/<id>. A parent must not climb out of the cgroup
 // hierarchy with "..".
 func cgroupsPath(parent, id string) (string, error) {
