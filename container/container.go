@@ -4,6 +4,7 @@ import (
 	"time"
 
 	ctypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 )
 
 // Container is one container's persistent record (container.json).
@@ -42,6 +43,15 @@ type Container struct {
 	LogPath string
 	// Driver is the snapshot driver ("overlay" or "copy").
 	Driver string
+
+	// Networks are the networks the container is connected to, by network
+	// name: what was asked (aliases, --ip, --mac-address) from create and
+	// connect, and while it runs the live endpoint (address, gateway, MAC,
+	// ids) written at start and cleared when the run ends.
+	Networks map[string]*network.EndpointSettings `json:",omitempty"`
+	// Ports are the published ports in effect for the current run (-p as
+	// given, with -P and ephemeral host ports resolved); nil when stopped.
+	Ports network.PortMap `json:",omitempty"`
 
 	// MonitorPid and MonitorStart (the start time in clock ticks, field 22
 	// of /proc/<pid>/stat) identify the monitor supervising the current
