@@ -21,19 +21,19 @@ import (
 // docker's Config/HostConfig by parse the way docker's CLI does (its
 // cli/command/container/opts.go), so the engine sees the same shapes.
 type containerOptions struct {
-	attach, envFile, labelFiles                       listValue
-	env, labels                                       checkedList
-	volumes, tmpfs, capAdd, capDrop, securityOpt      listValue
-	devices, groupAdd, logOpts, dns, dnsSearch, hosts listValue
-	mounts                                            mountValue
-	ulimits                                           ulimitValue
-	sysctls, annotations                              mapValue
+	attach, envFile, labelFiles                  listValue
+	env, labels                                  checkedList
+	volumes, tmpfs, capAdd, capDrop, securityOpt listValue
+	devices, groupAdd, logOpts                   listValue
+	mounts                                       mountValue
+	ulimits                                      ulimitValue
+	sysctls, annotations                         mapValue
 
 	stdin, tty, autoRemove, readOnly, privileged bool
 	oomKillDisable, noHealthcheck, init          bool
 
 	name, entrypoint, hostname, domainname, user, workdir string
-	restart, stopSignal, logDriver, runtime, network      string
+	restart, stopSignal, logDriver, runtime               string
 	ipc, pid, uts, cgroupParent, cgroupns, userns         string
 	cpusetCpus, cpusetMems, healthCmd, pull, platform     string
 	cidfile                                               string
@@ -48,6 +48,8 @@ type containerOptions struct {
 	blkioWeight                        uint16
 
 	healthInterval, healthTimeout, healthStartPeriod, healthStartInterval time.Duration
+
+	net netFlags
 
 	image string
 	args  []string
@@ -105,14 +107,9 @@ func addSecurityFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.StringVar(&o.cgroupns, "cgroupns", "", "Cgroup namespace to use (host|private)")
 }
 
-func addNetworkFlags(f *pflag.FlagSet, o *containerOptions) {
-	f.StringVar(&o.network, "network", "", "Connect a container to a network")
-	f.StringVar(&o.network, "net", "", "Connect a container to a network")
-	_ = f.MarkHidden("net")
-	f.Var(&o.hosts, "add-host", "Add a custom host-to-IP mapping (host:ip)")
-	f.Var(&o.dns, "dns", "Set custom DNS servers")
-	f.Var(&o.dnsSearch, "dns-search", "Set custom DNS search domains")
-}
+// addNetworkFlags registers --network, -p, --dns and their kin
+// (network_opts.go parses them).
+func addNetworkFlags(f *pflag.FlagSet, o *containerOptions) { addNetFlags(f, &o.net) }
 
 func addStorageFlags(f *pflag.FlagSet, o *containerOptions) {
 	f.StringVar(&o.logDriver, "log-driver", "", "Logging driver for the container")
@@ -172,6 +169,10 @@ func (o *containerOptions) parse(f *pflag.FlagSet) (engine.CreateOptions, error)
 		return engine.CreateOptions{}, err
 	}
 	hc.Binds, cfg.Volumes = binds, anon
+	netCfg, err := o.net.apply(cfg, hc)
+	if err != nil {
+		return engine.CreateOptions{}, err
+	}
 	if o.autoRemove && !hc.RestartPolicy.IsNone() {
 		return engine.CreateOptions{}, errors.New("conflicting options: cannot specify both --restart and --rm")
 	}
@@ -180,7 +181,7 @@ func (o *containerOptions) parse(f *pflag.FlagSet) (engine.CreateOptions, error)
 	if cfg.OpenStdin && cfg.AttachStdin {
 		cfg.StdinOnce = true
 	}
-	return engine.CreateOptions{Name: o.name, Image: o.image, Config: cfg, HostConfig: hc}, nil
+	return engine.CreateOptions{Name: o.name, Image: o.image, Config: cfg, HostConfig: hc, NetworkingConfig: netCfg}, nil
 }
 
 // config fills docker's portable Config.

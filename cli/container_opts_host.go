@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path"
 	"strings"
@@ -37,8 +36,7 @@ func (o *containerOptions) hostConfig(f *pflag.FlagSet) (*ctypes.HostConfig, err
 	}
 	hc := &ctypes.HostConfig{
 		ContainerIDFile: o.cidfile, OomScoreAdj: o.oomScoreAdj, AutoRemove: o.autoRemove,
-		Privileged: o.privileged, ExtraHosts: o.hosts, DNSSearch: o.dnsSearch,
-		IpcMode: ctypes.IpcMode(o.ipc), NetworkMode: ctypes.NetworkMode(o.network),
+		Privileged: o.privileged, IpcMode: ctypes.IpcMode(o.ipc),
 		PidMode: ctypes.PidMode(o.pid), UTSMode: ctypes.UTSMode(o.uts),
 		UsernsMode: ctypes.UsernsMode(o.userns), CgroupnsMode: ctypes.CgroupnsMode(o.cgroupns),
 		CapAdd: o.capAdd, CapDrop: o.capDrop, GroupAdd: o.groupAdd, RestartPolicy: restart,
@@ -50,13 +48,6 @@ func (o *containerOptions) hostConfig(f *pflag.FlagSet) (*ctypes.HostConfig, err
 	}
 	if f.Changed("init") {
 		hc.Init = &o.init
-	}
-	for _, d := range o.dns {
-		ip, err := netip.ParseAddr(d)
-		if err != nil {
-			return nil, fmt.Errorf("IP address is not correctly formatted: %s", d)
-		}
-		hc.DNS = append(hc.DNS, ip)
 	}
 	return hc, nil
 }

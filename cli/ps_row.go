@@ -223,7 +223,8 @@ func portGroup(key string, first, last uint16) string {
 		g += "-" + strconv.Itoa(int(last))
 	}
 	if ip != "" {
-		g = ip + ":" + g + "->" + g
+		// "[::]:80->80/tcp" for IPv6, as docker's formGroup
+		g = net.JoinHostPort(ip, g) + "->" + g
 	}
 	return g + "/" + proto
 }

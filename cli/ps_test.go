@@ -126,6 +126,7 @@ func TestDisplayPorts(t *testing.T) {
 		{[]ctypes.PortSummary{{IP: any4, PrivatePort: 80, PublicPort: 80, Type: "tcp"}, {IP: any4, PrivatePort: 81, PublicPort: 81, Type: "tcp"}}, "0.0.0.0:80-81->80-81/tcp"},
 		{[]ctypes.PortSummary{{IP: any4, PrivatePort: 80, PublicPort: 8080, Type: "tcp"}, {IP: any6, PrivatePort: 80, PublicPort: 8080, Type: "tcp"}}, "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp"},
 		{[]ctypes.PortSummary{{PrivatePort: 80, Type: "tcp"}, {PrivatePort: 90, Type: "tcp"}}, "80/tcp, 90/tcp"},
+		{[]ctypes.PortSummary{{IP: any4, PrivatePort: 80, PublicPort: 80, Type: "tcp"}, {IP: any6, PrivatePort: 80, PublicPort: 80, Type: "tcp"}}, "0.0.0.0:80->80/tcp, [::]:80->80/tcp"},
 	} {
 		if got := displayPorts(tc.ports); got != tc.want {
 			t.Errorf("%v: got %q, want %q", tc.ports, got, tc.want)

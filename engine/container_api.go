@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ctypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/onggi/onggi/container"
 	"github.com/onggi/onggi/monitor"
 )
@@ -18,6 +19,12 @@ type CreateOptions struct {
 	Image      string // reference; must be in the store (no implicit pull offline)
 	Config     *ctypes.Config
 	HostConfig *ctypes.HostConfig
+	// NetworkingConfig is per-network endpoint settings as docker's CLI
+	// sends them (keyed by network name): Aliases (--network-alias),
+	// IPAMConfig.IPv4Address/IPv6Address (--ip, --ip6), MacAddress
+	// (--mac-address). The key of the network in HostConfig.NetworkMode is
+	// the primary one; more keys connect more networks at create.
+	NetworkingConfig *network.NetworkingConfig
 }
 
 // CreateContainer resolves the image, merges its config, creates the

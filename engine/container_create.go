@@ -53,6 +53,13 @@ func (e *Engine) createContainer(ctx context.Context, o CreateOptions) (_ *conta
 	if err != nil {
 		return nil, nil, err
 	}
+	endNet := Span("create.network")
+	netWarnings, err := e.validateNetworking(c, o.NetworkingConfig)
+	endNet()
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings = append(warnings, netWarnings...)
 	cmd := spec.Command(cfg)
 	c.Path, c.Args = cmd[0], cmd[1:]
 	if cfg.Hostname == "" {
@@ -88,7 +95,11 @@ func (e *Engine) createContainer(ctx context.Context, o CreateOptions) (_ *conta
 	endRec()
 	undo.record = true
 	defer Span("create.etc-files")()
-	if err := writeEtcFiles(dir, cfg.Hostname, hc.NetworkMode == "host"); err != nil {
+	extra, err := e.extraHosts(hc)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := writeEtcFiles(dir, cfg.Hostname, hc.NetworkMode == "host", extra); err != nil {
 		return nil, nil, fmt.Errorf("container %s: %w", shortID(c.ID), err)
 	}
 	return c, warnings, nil
@@ -159,8 +170,10 @@ func trimSlash(name string) string {
 // writeEtcFiles writes the files bind-mounted at /etc/hostname, /etc/hosts
 // and /etc/resolv.conf. With the host network they copy the host's hosts
 // and resolv.conf (read only: the host files are never modified); without a
-// network there is only loopback and no DNS.
-func writeEtcFiles(dir, hostname string, hostNet bool) error {
+// network there is only loopback and no DNS. extra (--add-host lines) is
+// appended to hosts. Bridge networks rewrite hosts and resolv.conf at each
+// start (writeNetEtcFiles), once the addresses are known.
+func writeEtcFiles(dir, hostname string, hostNet bool, extra string) error {
 	hosts := "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	resolv := "# network none: no DNS servers\n"
 	if hostNet {
@@ -171,6 +184,7 @@ func writeEtcFiles(dir, hostname string, hostNet bool) error {
 			resolv = string(b)
 		}
 	}
+	hosts += extra
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}

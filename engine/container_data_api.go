@@ -119,8 +119,8 @@ func (e *Engine) DiffContainer(ctx context.Context, ref string) ([]ctypes.Filesy
 	return e.diffContainer(ctx, ref)
 }
 
-// ContainerPorts lists published ports (empty until the networking issue
-// publishes any; network none/host publish none). `port c 80/tcp` filters
+// ContainerPorts lists the published ports of a running container with the
+// host ports its run chose (network none/host/container: publish none). `port c 80/tcp` filters
 // the list; no match is docker's "No public port '80/tcp' published for c".
 func (e *Engine) ContainerPorts(ctx context.Context, ref string) ([]ctypes.PortSummary, error) {
 	return e.containerPorts(ctx, ref)

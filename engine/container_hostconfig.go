@@ -19,23 +19,11 @@ const (
 )
 
 // validateHostConfig checks and defaults c.HostConfig as docker's create
-// does, sets c.Runtime, and returns docker's warnings.
+// does, sets c.Runtime, and returns docker's warnings. The network mode is
+// validateNetworking's (network_mode.go).
 func (e *Engine) validateHostConfig(c *container.Container) ([]string, error) {
 	hc := c.HostConfig
 	var warnings []string
-	switch hc.NetworkMode {
-	case "none", "host":
-	case "", "default":
-		// Bridge networks arrive with the networking issue; until then the
-		// default is loopback only (recorded as "none", so inspect says
-		// so), quietly: a warning on every plain `run` would be noise.
-		hc.NetworkMode = "none"
-	case "bridge":
-		warnings = append(warnings, "bridge networking is not available yet; using --network none")
-		hc.NetworkMode = "none"
-	default:
-		return nil, classed(errdefs.ErrInvalid, "network mode %q is not supported yet (use none or host)", hc.NetworkMode)
-	}
 	if err := validateLogConfig(&hc.LogConfig); err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (e *Engine) inspectContainer(ctx context.Context, ref string) (*ctypes.Insp
 		HostConfig:      c.HostConfig,
 		Mounts:          c.Mounts,
 		Config:          c.Config,
-		NetworkSettings: inspectNetworkSettings(c),
+		NetworkSettings: e.inspectNetworkSettings(c),
 		GraphDriver:     e.graphDriver(ctx, c),
 	}
 	if r.Mounts == nil {
@@ -60,22 +60,57 @@ func nonNilStrings(s []string) []string {
 	return s
 }
 
-// inspectNetworkSettings is what docker shows for the modes onggi supports so far:
-// an endpoint entry named after the mode, with no address (none, host).
-func inspectNetworkSettings(c *container.Container) *ctypes.NetworkSettings {
+// inspectNetworkSettings is docker's NetworkSettings: an entry per network
+// (none and host get one named after the mode, container:<id> none), the
+// live endpoints and port bindings while the container runs (exposed but
+// unpublished ports as null, as docker shows them), and the netns file as
+// SandboxKey.
+func (e *Engine) inspectNetworkSettings(c *container.Container) *ctypes.NetworkSettings {
 	ns := &ctypes.NetworkSettings{
 		Ports:    network.PortMap{},
-		Networks: map[string]*network.EndpointSettings{},
+		Networks: networkEntries(c),
 	}
-	mode := inspectNetworkMode(c)
-	if mode != "" {
-		ns.Networks[mode] = &network.EndpointSettings{}
+	if !c.Running() {
+		return ns
+	}
+	for p, b := range c.Ports {
+		ns.Ports[p] = b
+	}
+	if c.Config != nil && isBridgeMode(c.HostConfig) {
+		for p := range c.Config.ExposedPorts {
+			if _, ok := ns.Ports[p]; !ok {
+				ns.Ports[p] = nil
+			}
+		}
+	}
+	if isBridgeMode(c.HostConfig) && len(c.Networks) > 0 {
+		ns.SandboxKey = e.netnsPath(c.ID)
+		ns.SandboxID = sha256hex("sandbox" + c.ID)
 	}
 	return ns
 }
 
-// inspectNetworkMode is the container's network mode with docker's default spelled
-// out ("default" is the bridge on docker; onggi has no bridge yet).
+// networkEntries are the container's networks as inspect and ps show them.
+func networkEntries(c *container.Container) map[string]*network.EndpointSettings {
+	out := map[string]*network.EndpointSettings{}
+	mode := inspectNetworkMode(c)
+	switch {
+	case mode == "" || c.HostConfig.NetworkMode.IsContainer():
+	case c.HostConfig.NetworkMode.IsNone() || c.HostConfig.NetworkMode.IsHost():
+		out[mode] = &network.EndpointSettings{}
+	default:
+		for name, es := range c.Networks {
+			if es == nil {
+				es = &network.EndpointSettings{}
+			}
+			out[name] = es.Copy()
+		}
+	}
+	return out
+}
+
+// inspectNetworkMode is the container's network mode with docker's default
+// spelled out ("default" is the bridge).
 func inspectNetworkMode(c *container.Container) string {
 	if c.HostConfig == nil {
 		return ""

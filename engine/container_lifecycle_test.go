@@ -78,6 +78,7 @@ func cleanupEngine(t *testing.T, e *Engine) {
 	for _, pid := range monitorPids(e.runroot) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
+	cleanupNetworks(t, e)
 	_ = e.Close()
 }
 
@@ -134,7 +135,7 @@ func TestCreateStartWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.State.Status != ctypes.StateExited || got.State.ExitCode != 3 || got.HostConfig.NetworkMode != "none" {
+	if got.State.Status != ctypes.StateExited || got.State.ExitCode != 3 || got.HostConfig.NetworkMode != "bridge" {
 		t.Fatalf("state %+v network %q", got.State, got.HostConfig.NetworkMode)
 	}
 	if _, _, err := e.CreateContainer(ctx, CreateOptions{Image: "nosuchimage", Config: cmd("true")}); !errors.Is(err, errdefs.ErrNotFound) {
@@ -352,6 +353,7 @@ func TestBootAfterReboot(t *testing.T) {
 	_ = syscall.Kill(always.State.Pid, syscall.SIGKILL)
 	waitGone(t, always.State.Pid, 0)
 	_ = driver.UnmountRootfs(e.rootfsPath(always.ID))
+	simulateRebootNetwork(t, e)
 	if err := os.RemoveAll(e.runroot); err != nil {
 		t.Fatal(err)
 	}
@@ -362,6 +364,9 @@ func TestBootAfterReboot(t *testing.T) {
 	got, err := e.GetContainer(ctx, always.ID)
 	if err != nil || !got.State.Running {
 		t.Fatalf("after boot: %+v %v", got, err)
+	}
+	if es := got.Networks["bridge"]; es == nil || !es.IPAddress.IsValid() || !fileExists(e.netnsPath(got.ID)) {
+		t.Errorf("after boot: network not rebuilt: %+v", es)
 	}
 	if got, _ := e.GetContainer(ctx, stopped.ID); got.Running() {
 		t.Errorf("manually stopped unless-stopped container was started")

@@ -130,6 +130,9 @@ func runMonitor(root, runroot string) int {
 		e.logf("%s: %v", monitorName, err)
 		return 1
 	}
+	// Idle: nothing runs under this runroot any more, unless a start is
+	// under way (its endpoint file tells gcNetworks so).
+	e.gcNetworks()
 	return 0
 }
 
@@ -190,6 +193,7 @@ func (e *Engine) monitorHooks() monitor.Hooks {
 			defer Span("hook.started")()
 			_, err := e.containers.Update(id, func(c *container.Container) error {
 				c.MonitorPid, c.MonitorStart = os.Getpid(), self
+				e.recordEndpoint(c)
 				return container.Transition(&c.State, ctypes.StateRunning, container.Change{At: at, Pid: pid})
 			})
 			return err
@@ -217,10 +221,12 @@ func (e *Engine) onExited(id string, ex monitor.Exit) bool {
 			return err
 		}
 		restart = wantsRestart(c, ex.Code)
-		switch {
-		case restart:
+		if restart {
+			// The netns, addresses and ports stay for the next run.
 			return container.Transition(&c.State, ctypes.StateRestarting, ch)
-		case c.HostConfig != nil && c.HostConfig.AutoRemove:
+		}
+		clearLiveNetwork(c) // the run is over: Done tears the network down
+		if c.HostConfig != nil && c.HostConfig.AutoRemove {
 			// Claim the --rm removal in the same write (Done performs it):
 			// one record write less on `run --rm`'s path.
 			return container.Transition(&c.State, ctypes.StateRemoving, container.Change{})
@@ -284,7 +290,9 @@ func (e *Engine) onDone(id string) {
 	} else if c, err = e.containers.Get(id); err != nil {
 		return
 	}
+	e.detachNetworks(c)
 	if c.HostConfig == nil || !c.HostConfig.AutoRemove {
+		e.clearStaleNetwork(c)
 		return
 	}
 	if c.State.Status == ctypes.StateRemoving {

@@ -43,7 +43,6 @@ func TestWantsRestart(t *testing.T) {
 func TestValidateHostConfig(t *testing.T) {
 	e := &Engine{}
 	bad := []*ctypes.HostConfig{
-		{NetworkMode: "container:x"},
 		{LogConfig: ctypes.LogConfig{Type: "syslog"}},
 		{LogConfig: ctypes.LogConfig{Config: map[string]string{"max-size": "lots"}}},
 		{LogConfig: ctypes.LogConfig{Config: map[string]string{"max-file": "0"}}},
@@ -62,14 +61,10 @@ func TestValidateHostConfig(t *testing.T) {
 	c := &container.Container{HostConfig: &ctypes.HostConfig{}}
 	warnings, err := e.validateHostConfig(c)
 	hc := c.HostConfig
-	if err != nil || len(warnings) != 0 || hc.NetworkMode != "none" || hc.LogConfig.Type != "json-file" ||
+	if err != nil || len(warnings) != 0 || hc.LogConfig.Type != "json-file" ||
 		hc.LogConfig.Config["max-size"] != "10m" || hc.LogConfig.Config["max-file"] != "3" ||
 		hc.RestartPolicy.Name != "no" || c.Runtime != defaultRuntime {
 		t.Fatalf("defaults: %+v %v %v", hc, warnings, err)
-	}
-	// An explicit bridge is told it gets none until networks exist.
-	if w, err := e.validateHostConfig(&container.Container{HostConfig: &ctypes.HostConfig{NetworkMode: "bridge"}}); err != nil || len(w) != 1 {
-		t.Errorf("--network bridge: %v %v", w, err)
 	}
 	size, files, err := logLimits(&hc.LogConfig)
 	if err != nil || size != 10<<20 || files != 3 {

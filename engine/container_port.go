@@ -20,20 +20,17 @@ func (e *Engine) containerPorts(ctx context.Context, ref string) ([]ctypes.PortS
 	return publishedPorts(c), nil
 }
 
-// publishedPorts are the bindings of a running container. Network modes
-// none and host publish nothing (docker ignores -p with them); other modes
-// report the requested bindings until the networking issue reports the
-// real ones.
+// publishedPorts are the bindings of a running container as the run
+// resolved them (ephemeral and -P ports chosen), in docker's order; ps
+// shows them as "0.0.0.0:8080->80/tcp", and exposed ports without a
+// binding as "80/tcp" (PublicPort 0). Network modes none, host and
+// container: publish nothing (docker ignores -p with them).
 func publishedPorts(c *container.Container) []ctypes.PortSummary {
 	out := []ctypes.PortSummary{}
-	if !c.Running() || c.HostConfig == nil {
+	if !c.Running() {
 		return out
 	}
-	switch inspectNetworkMode(c) {
-	case "none", "host", "":
-		return out
-	}
-	for p, binds := range c.HostConfig.PortBindings {
+	for p, binds := range c.Ports {
 		for _, b := range binds {
 			pub, _ := strconv.ParseUint(b.HostPort, 10, 16)
 			out = append(out, ctypes.PortSummary{
@@ -41,11 +38,22 @@ func publishedPorts(c *container.Container) []ctypes.PortSummary {
 			})
 		}
 	}
+	if c.Config != nil && isBridgeMode(c.HostConfig) {
+		// docker's ps shows exposed, unpublished ports as "80/tcp".
+		for p := range c.Config.ExposedPorts {
+			if len(c.Ports[p]) == 0 {
+				out = append(out, ctypes.PortSummary{PrivatePort: p.Num(), Type: string(p.Proto())})
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].PrivatePort != out[j].PrivatePort {
 			return out[i].PrivatePort < out[j].PrivatePort
 		}
-		return out[i].Type < out[j].Type
+		if out[i].Type != out[j].Type {
+			return out[i].Type < out[j].Type
+		}
+		return out[i].IP.Less(out[j].IP)
 	})
 	return out
 }

@@ -190,7 +190,15 @@ func (m *psMatcher) matchOne(c *container.Container, k, v string) bool {
 	case "health":
 		return string(healthStatus(c)) == v
 	case "network":
-		return inspectNetworkMode(c) == v
+		if inspectNetworkMode(c) == v {
+			return true
+		}
+		for name, es := range c.Networks {
+			if name == v || es != nil && es.NetworkID != "" && strings.HasPrefix(es.NetworkID, v) {
+				return true
+			}
+		}
+		return false
 	case "expose":
 		return c.Config != nil && portListed(v, func(yield func(network.Port) bool) {
 			for p := range c.Config.ExposedPorts {
@@ -200,10 +208,13 @@ func (m *psMatcher) matchOne(c *container.Container, k, v string) bool {
 			}
 		})
 	case "publish":
+		// The live bindings, or (stopped) the ones asked for.
 		return c.HostConfig != nil && portListed(v, func(yield func(network.Port) bool) {
-			for p := range c.HostConfig.PortBindings {
-				if !yield(p) {
-					return
+			for _, pm := range []network.PortMap{c.Ports, c.HostConfig.PortBindings} {
+				for p := range pm {
+					if !yield(p) {
+						return
+					}
 				}
 			}
 		})
@@ -288,7 +299,7 @@ func summary(c *container.Container) ctypes.Summary {
 	}
 	if mode := inspectNetworkMode(c); mode != "" {
 		s.HostConfig.NetworkMode = mode
-		s.NetworkSettings.Networks[mode] = &network.EndpointSettings{}
+		s.NetworkSettings.Networks = networkEntries(c)
 	}
 	if c.State.Health != nil {
 		s.Health = &ctypes.HealthSummary{Status: c.State.Health.Status, FailingStreak: c.State.Health.FailingStreak}

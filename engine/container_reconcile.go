@@ -49,12 +49,14 @@ func (e *Engine) reconcile(c *container.Container) *container.Container {
 			return errSettled
 		}
 		c.State.Health = nil
+		// releaseLost tears the network down from the record as it was.
+		defer clearLiveNetwork(c)
 		return container.Transition(&c.State, ctypes.StateExited, container.Change{
 			At: time.Now().UTC(), ExitCode: 255, Error: errLost,
 		})
 	})
 	if err == nil {
-		e.releaseLost(settled)
+		e.releaseLost(c)
 		return settled
 	}
 	if errors.Is(err, errSettled) {
@@ -66,7 +68,10 @@ func (e *Engine) reconcile(c *container.Container) *container.Container {
 }
 
 // releaseLost frees what a dead monitor could not: the runtime's state
-// (so the container can start again), the cgroup and the rootfs mount.
+// (so the container can start again), the cgroup, the rootfs mount and
+// the network (netns, veths, addresses, ports; after a reboot only the
+// addresses are left, in the root). c is the record as it was before it
+// was settled, with the run's live endpoints.
 // With the runtime's state gone too (runroot wiped) the runtime cannot
 // find the cgroup, so it is removed by the path the spec gave it; after a
 // real reboot it is gone already and this is a no-op.
@@ -80,6 +85,7 @@ func (e *Engine) releaseLost(c *container.Container) {
 	if err := driver.UnmountRootfs(e.rootfsPath(c.ID)); err != nil {
 		e.logf("container %s: %v", shortID(c.ID), err)
 	}
+	e.detachNetworks(c)
 }
 
 // errSettled aborts a reconcile Update: another process settled the record.

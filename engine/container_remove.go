@@ -93,6 +93,7 @@ func (e *Engine) forceStop(ctx context.Context, c *container.Container) error {
 		if !c.Running() {
 			return errSettled
 		}
+		clearLiveNetwork(c) // destroy tears the network down
 		return container.Transition(&c.State, ctypes.StateExited, container.Change{At: time.Now().UTC(), ExitCode: 137})
 	})
 	if errors.Is(err, errSettled) {
@@ -135,6 +136,12 @@ func (e *Engine) destroy(ctx context.Context, c *container.Container, volumes bo
 	end := Span("destroy.runtime-delete")
 	if d, err := e.driverOf(c); err == nil {
 		_ = d.Delete(c.ID, true) // the monitor normally did; gone is fine
+	}
+	end()
+	end = Span("destroy.network")
+	e.detachNetworks(c)
+	if !e.deferPurge && isBridgeMode(c.HostConfig) {
+		e.gcNetworks() // the monitor does this when it idles out
 	}
 	end()
 	end = Span("destroy.rundir")

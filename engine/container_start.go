@@ -79,16 +79,28 @@ func (e *Engine) runContainer(ctx context.Context, c *container.Container, a *St
 	if err != nil {
 		return nil, err
 	}
-	dir := e.containers.Dir(c.ID)
+	endNet := Span("start.network")
+	ns, err := e.startNetworking(ctx, c)
+	endNet()
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if retErr != nil && ns.ep != nil {
+			e.teardownEndpoint(ns.ep, nil)
+		}
+	}()
+	dir := ns.etcDir
 	endSpec := Span("start.spec")
 	sp, err := spec.Generate(spec.Input{
-		ID: c.ID, Config: c.Config, HostConfig: c.HostConfig, Rootfs: rootfs, Mounts: mounts,
+		ID: c.ID, Config: ns.config, HostConfig: c.HostConfig, Rootfs: rootfs, Mounts: mounts,
 		EtcFiles: map[string]string{
 			"/etc/hostname":    filepath.Join(dir, "hostname"),
 			"/etc/hosts":       filepath.Join(dir, "hosts"),
 			"/etc/resolv.conf": filepath.Join(dir, "resolv.conf"),
 		},
 		CgroupParent: c.HostConfig.CgroupParent,
+		NetNSPath:    ns.netns,
 	})
 	if err != nil {
 		return nil, err

@@ -41,6 +41,10 @@ type Engine struct {
 	// id, for the Done hook that follows (monitor only).
 	removing sync.Map
 
+	// net is the networking state (network store, IPAM), opened on first
+	// use so that `run --network none` never touches it (network.go).
+	net netState
+
 	monOnce sync.Once
 	mon     *monitor.Client
 	drvMu   sync.Mutex

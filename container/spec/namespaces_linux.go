@@ -6,8 +6,10 @@ import (
 )
 
 // validateModes checks the namespace modes. Sharing another container's
-// namespace (container:<id>) needs the engine to resolve that container's
-// pid; it is refused clearly until then rather than silently ignored.
+// IPC or PID namespace (container:<id>) needs the engine to resolve that
+// container's pid; it is refused clearly until then rather than silently
+// ignored. --network container:<id> is resolved by the engine into
+// Input.NetNSPath (the other container's netns), see namespaces.
 func validateModes(hc *ctypes.HostConfig) error {
 	switch {
 	case !hc.IpcMode.Valid():
@@ -24,8 +26,6 @@ func validateModes(hc *ctypes.HostConfig) error {
 		return invalidf("--ipc %s is not supported yet", hc.IpcMode)
 	case hc.PidMode.IsContainer():
 		return invalidf("--pid %s is not supported yet", hc.PidMode)
-	case hc.NetworkMode.IsContainer():
-		return invalidf("--network %s is not supported yet", hc.NetworkMode)
 	case hc.ShmSize < 0:
 		return invalidf("SHM size can not be less than 0")
 	case hc.OomScoreAdj < -1000 || hc.OomScoreAdj > 1000:
@@ -35,7 +35,9 @@ func validateModes(hc *ctypes.HostConfig) error {
 }
 
 // namespaces returns linux.namespaces in docker's order. A "host" mode
-// leaves that namespace out (the container shares the host's); the cgroup
+// leaves that namespace out (the container shares the host's); netnsPath
+// (bridge networks, container:<id>) joins a namespace the engine prepared,
+// and overrides the mode, as the engine has resolved it; the cgroup
 // namespace is private unless --cgroupns host, on cgroup v1 too, so the
 // host's hierarchy (and a v1 release_agent) stays out of view.
 func namespaces(hc *ctypes.HostConfig, netnsPath string) []specs.LinuxNamespace {

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package fscopy
+
+func readXattrs(path string) [][2]string { return nil }

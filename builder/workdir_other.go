@@ -1,0 +1,5 @@
+//go:build !linux
+
+package builder
+
+func makeWorkdir(rootfs, wd, user string) error { return errNotSupported }
