@@ -11,7 +11,8 @@
 #                   `-p PORT:5201`; the host pushes BYTES through
 #                   127.0.0.1:PORT (onggi: kernel DNAT; podman: netavark's
 #                   DNAT; docker: docker-proxy) and straight to the
-#                   container's IP, R transfers each, alternating; medians.
+#                   container's IP, R transfers each, in rounds that
+#                   interleave the engines; medians.
 #
 #   -n N        start runs per engine and network (default 30, in 3 rounds)
 #   -s BYTES    bytes per transfer (default 1073741824, 1 GiB)
@@ -201,33 +202,52 @@ container_ip() {
 	E "$1" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}' "$2" | awk '{print $1}'
 }
 
-# transfer ADDR appends one transfer's MiB/s to stdout.
-transfer() { "$work/bin/tcpbench" send -c "$1" -n "$size" -wait 10s | awk '{print $1}'; }
+# transfer ADDR prints one transfer's MiB/s.
+transfer() {
+	local out
+	out=$("$work/bin/tcpbench" send -c "$1" -n "$size" -wait 10s) || return 1
+	awk '{print $1}' <<<"$out"
+}
 
 # 2. throughput through a published port ----------------------------------
+declare -A srv_ip
+
+# start_server ENGINE runs the tcpbench server container and records its IP.
+start_server() {
+	local e=$1 extra=""
+	[ "$e" = podman ] && extra=$PODMAN_ULIMITS
+	# shellcheck disable=SC2086
+	if ! E "$e" run -d --name tcpb -p "${port[$e]}:5201" $extra -v "$work/bin:/b:ro" busybox /b/tcpbench serve \
+		>"$work/$e.tcpb" 2>&1; then
+		echo "$e: tcpbench server: $(tail -n 2 "$work/$e.tcpb" | tr '\n' ' ')" >&2
+		return 1
+	fi
+	srv_ip[$e]=$(container_ip "$e" tcpb)
+	: >"$work/$e.pub"
+	: >"$work/$e.direct"
+}
+
 bench_throughput() {
-	local e ip i pub="" extra
+	local e i pub="" running=()
+	for e in "${engines[@]}"; do
+		[ -n "${ok[$e.bridge]:-}" ] && start_server "$e" && running+=("$e")
+	done
+	# Rounds interleave the engines so load from elsewhere hits all alike.
+	for ((i = 0; i < r; i++)); do
+		for e in "${running[@]}"; do
+			transfer "127.0.0.1:${port[$e]}" >>"$work/$e.pub" || echo "$e: published transfer failed" >&2
+			transfer "${srv_ip[$e]}:5201" >>"$work/$e.direct" || echo "$e: direct transfer failed" >&2
+		done
+	done
+	for e in "${running[@]}"; do E "$e" rm -f tcpb >/dev/null 2>&1; done
 	echo
-	echo "2. TCP throughput, host → container, $size bytes per transfer: median MiB/s of $r"
+	echo "2. TCP throughput, host → container, $size bytes per transfer: median MiB/s of $r (interleaved)"
 	printf '   %-8s %12s %12s %10s\n' engine "127.0.0.1:p" direct-ip published/direct
 	for e in "${engines[@]}"; do
-		[ -n "${ok[$e.bridge]:-}" ] || { printf '   %-8s FAILED (no bridge network)\n' "$e"; continue; }
-		extra=""
-		[ "$e" = podman ] && extra=$PODMAN_ULIMITS
-		# shellcheck disable=SC2086
-		if ! E "$e" run -d --name tcpb -p "${port[$e]}:5201" $extra -v "$work/bin:/b:ro" busybox /b/tcpbench serve \
-			>"$work/$e.tcpb" 2>&1; then
-			printf '   %-8s FAILED: %s\n' "$e" "$(tail -n 2 "$work/$e.tcpb" | tr '\n' ' ')"
+		if [ ! -s "$work/$e.pub" ] || [ ! -s "$work/$e.direct" ]; then
+			printf '   %-8s FAILED (see the errors above)\n' "$e"
 			continue
 		fi
-		ip=$(container_ip "$e" tcpb)
-		: >"$work/$e.pub"
-		: >"$work/$e.direct"
-		for ((i = 0; i < r; i++)); do
-			transfer "127.0.0.1:${port[$e]}" >>"$work/$e.pub" || echo "$e: published transfer failed" >&2
-			transfer "$ip:5201" >>"$work/$e.direct" || echo "$e: direct transfer failed" >&2
-		done
-		E "$e" rm -f tcpb >/dev/null 2>&1
 		median <"$work/$e.pub" >"$work/$e.pubmed"
 		median <"$work/$e.direct" >"$work/$e.directmed"
 		printf '   %-8s %12.1f %12.1f %10s\n' "$e" "$(cat "$work/$e.pubmed")" "$(cat "$work/$e.directmed")" \

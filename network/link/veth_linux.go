@@ -59,6 +59,12 @@ func AddVeth(v Veth) (retErr error) {
 	if err := h.LinkSetMasterByIndex(veth, br.Attrs().Index); err != nil {
 		return classify(err, "attaching %s to %s", v.HostName, v.Bridge)
 	}
+	// Hairpin: a container reaching its own published port is DNAT'd back
+	// out of the port it came in by; with br_netfilter loaded a bridge
+	// refuses that unless the port is in hairpin mode (docker sets it too).
+	if err := h.LinkSetHairpin(veth, true); err != nil {
+		return classify(err, "setting hairpin mode on %s", v.HostName)
+	}
 	return configureContainerEnd(v)
 }
 

@@ -31,6 +31,9 @@ func TestAddVeth(t *testing.T) {
 	if hostEnd.Attrs().MasterIndex != br.Attrs().Index || hostEnd.Attrs().Flags&net.FlagUp == 0 {
 		t.Errorf("host end: master %d (bridge %d), flags %v", hostEnd.Attrs().MasterIndex, br.Attrs().Index, hostEnd.Attrs().Flags)
 	}
+	if pi, err := hh.LinkGetProtinfo(hostEnd); err != nil || !pi.Hairpin {
+		t.Errorf("host end: hairpin mode off (%+v, %v)", pi, err)
+	}
 	if _, err := hh.LinkByName("eth0"); err == nil {
 		t.Error("eth0 appeared in the host netns")
 	}

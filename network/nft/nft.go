@@ -45,7 +45,9 @@ type Port struct {
 }
 
 // Apply replaces the table rs.Table with the rules for rs in one atomic
-// netlink batch, or deletes the table when rs has no networks.
+// netlink batch, or deletes the table when rs has no networks. Concurrent
+// calls (from any process) each leave one complete ruleset. An invalid
+// Ruleset is ErrInvalid and changes nothing.
 func Apply(rs Ruleset) error { return apply(rs) }
 
 // Delete removes the table; a missing table is not an error.
