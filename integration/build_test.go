@@ -22,6 +22,9 @@ type buildCase struct {
 	checks    []check
 	errors    []string
 	noImage   bool
+	// buildkitOnly says why Docker's classic builder (the peer test's
+	// dockerd 20.10) cannot build the case; "" when it can.
+	buildkitOnly string
 }
 
 // check is one config/run/exec assertion.
@@ -59,6 +62,8 @@ func loadCase(t *testing.T, dir string) buildCase {
 			bc.errors = append(bc.errors, rest)
 		case "no-image":
 			bc.noImage = true
+		case "buildkit-only":
+			bc.buildkitOnly = rest
 		case "config", "run", "exec":
 			what, want, ok := strings.Cut(" "+rest, " = ")
 			if !ok {

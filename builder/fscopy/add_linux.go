@@ -13,12 +13,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onggi/onggi/errdefs"
 	"github.com/onggi/onggi/image/layer"
 )
 
 // url downloads a URL to dest (or dest/<basename> when dest is a
-// directory) with mode 0600, as docker does; it is never extracted.
+// directory; "__unnamed__" when the URL path has none, as BuildKit names
+// it) with mode 0600 and the Last-Modified time; it is never extracted.
 func (w *writer) url(rawURL, dest string, destDir bool) error {
 	dl, err := download(rawURL)
 	if err != nil {
@@ -27,9 +27,6 @@ func (w *writer) url(rawURL, dest string, destDir bool) error {
 	defer dl.remove()
 	target := dest
 	if destDir {
-		if dl.name == "" {
-			return errdefs.Errorf(errdefs.ErrInvalid, "cannot determine filename from url: %s", rawURL)
-		}
 		target = path.Join(dest, dl.name)
 	}
 	parent, err := w.dir(path.Dir(clean(target)))
@@ -51,7 +48,7 @@ func (w *writer) url(rawURL, dest string, destDir bool) error {
 	}
 	perm := uint32(0o600)
 	if w.chmod != nil {
-		perm = permBits(*w.chmod)
+		perm = w.chmod.apply(perm, false)
 	}
 	mt := dl.modTime
 	if mt.IsZero() {

@@ -163,6 +163,13 @@ func TestAddURL(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dest, "dl/two")); err == nil {
 		t.Fatal("remote tar was extracted")
 	}
+	// A URL without a file name, into a directory.
+	if err := Copy(dest, Source{}, Options{Srcs: []string{srv.URL}, Dest: "/dl/", ExtractTar: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "dl/__unnamed__")); err != nil {
+		t.Fatal(err)
+	}
 	// A file name for dest.
 	if err := Copy(dest, Source{}, Options{Srcs: []string{srv.URL + "/x"}, Dest: "/named", ExtractTar: true}); err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func checksum(src Source, o Options) (digest.Digest, error) {
 	return digest.NewDigestFromEncoded(digest.SHA256, hex.EncodeToString(h.Sum(nil))), nil
 }
 
-func hashItem(h hash.Hash, src Source, o Options, it item, chmod *os.FileMode) error {
+func hashItem(h hash.Hash, src Source, o Options, it item, chmod *chmodSpec) error {
 	fmt.Fprintf(h, "item\x00%s\x00keep=%s\x00dir=%t\n", it.src, it.keep, it.dir)
 	if it.url != "" {
 		return hashURL(h, it.url)
@@ -62,12 +62,12 @@ func inodeOf(fi fs.FileInfo) (inode, uint64, bool) {
 
 // hashEntry writes one entry's line: path, type, mode, owner, then its
 // symlink target, hard-link target or content digest.
-func hashEntry(h hash.Hash, src Source, o Options, e entry, chmod *os.FileMode, links map[inode]string) error {
+func hashEntry(h hash.Hash, src Source, o Options, e entry, chmod *chmodSpec, links map[inode]string) error {
 	fi := e.fi
 	mode := fi.Mode()
 	perm := permBits(mode)
 	if chmod != nil && mode&fs.ModeSymlink == 0 {
-		perm = permBits(*chmod)
+		perm = chmod.apply(perm, mode.IsDir())
 	}
 	uid, gid := -1, -1 // "as the instruction says" (context 0:0 or --chown)
 	if !src.Context && o.Chown == "" {

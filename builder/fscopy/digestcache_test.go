@@ -83,3 +83,20 @@ func BenchmarkChecksum(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCopy copies a 1000-file, 20 MB context into an empty root.
+func BenchmarkCopy(b *testing.B) {
+	ctxDir := b.TempDir()
+	blob := make([]byte, 20<<10)
+	for i := range 1000 {
+		p := filepath.Join(ctxDir, "src", string(rune('a'+i%26)), "f"+time.Duration(i).String())
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, blob, 0o644)
+	}
+	for b.Loop() {
+		dest := b.TempDir()
+		if err := Copy(dest, Source{Root: ctxDir, Context: true}, Options{Srcs: []string{"."}, Dest: "/app/"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -63,6 +63,8 @@ type Options struct {
 }
 
 // Copy performs the COPY/ADD o from src into the root filesystem destRoot.
+// A wildcard matching nothing copies nothing (BuildKit's rule, which makes
+// "COPY package.json yarn.lock* ./" work without a lock file).
 // Errors: a missing source wraps errdefs.ErrNotFound ("failed to compute
 // cache key: "/x": not found"), an invalid request (several sources and a
 // dest without "/", a path outside the context, a bad --chown/--chmod, a

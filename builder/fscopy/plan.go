@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
@@ -61,6 +62,10 @@ func plan(src Source, o Options) ([]item, error) {
 	if len(o.Srcs) == 0 {
 		return nil, errdefs.Errorf(errdefs.ErrInvalid, "%s requires at least two arguments", o.instruction())
 	}
+	if o.Link && chownByName(o.Chown) {
+		return nil, errdefs.Errorf(errdefs.ErrInvalid,
+			"--chown=%s: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead", o.Chown)
+	}
 	p := &planner{src: src, o: o}
 	if len(o.ExcludePatterns) > 0 {
 		pm, err := patternmatcher.New(o.ExcludePatterns)
@@ -82,6 +87,25 @@ func plan(src Source, o Options) ([]item, error) {
 			"When using %s with more than one source file, the destination must be a directory and end with a /", o.instruction())
 	}
 	return items, nil
+}
+
+// chownByName reports whether a --chown value names a user or group
+// (BuildKit refuses names with --link: the copy has no image to look them
+// up in).
+func chownByName(spec string) bool {
+	if spec == "" {
+		return false
+	}
+	u, g, _ := strings.Cut(spec, ":")
+	for _, part := range []string{u, g} {
+		if part == "" {
+			continue
+		}
+		if _, err := strconv.Atoi(part); err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func isURL(s string) bool {
@@ -114,9 +138,11 @@ func (p *planner) source(s string) ([]item, error) {
 			items = append(items, it)
 		}
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && !hasMeta(rel) {
 		return nil, errdefs.Errorf(errdefs.ErrNotFound, "failed to compute cache key: %q: not found", "/"+rel)
 	}
+	// A wildcard matching nothing copies nothing, as BuildKit does: it
+	// makes optional files possible (COPY package.json yarn.lock* ./).
 	return items, nil
 }
 

@@ -25,7 +25,7 @@ const (
 // downloaded is a URL fetched to a temporary file.
 type downloaded struct {
 	path    string    // temporary file
-	name    string    // the URL path's base name ("" when it has none)
+	name    string    // the URL path's base name, or "__unnamed__"
 	modTime time.Time // Last-Modified, or zero
 }
 
@@ -76,6 +76,7 @@ func download(rawURL string) (_ *downloaded, retErr error) {
 	if err != nil {
 		return nil, errdefs.Errorf(errdefs.ErrUnavailable, "failed to download %s: %w", rawURL, err)
 	}
+	d.name = "__unnamed__"
 	if base := path.Base(u.Path); base != "/" && base != "." {
 		d.name = base
 	}

@@ -35,7 +35,7 @@ func (w *writer) ids(fi fs.FileInfo) (int, int) {
 // perm returns the unix permission bits an entry is written with.
 func (w *writer) perm(fi fs.FileInfo) uint32 {
 	if w.chmod != nil {
-		return permBits(*w.chmod)
+		return w.chmod.apply(permBits(fi.Mode()), fi.IsDir())
 	}
 	return permBits(fi.Mode())
 }

@@ -22,7 +22,7 @@ import (
 type writer struct {
 	root    *os.File
 	own     *owner
-	chmod   *os.FileMode
+	chmod   *chmodSpec
 	context bool
 	dirs    map[string]*os.File // dest-relative dir → O_PATH handle
 	links   map[inode]string    // source inode → dest path of its first copy

@@ -1,2 +1,3 @@
 FROM busybox
 RUN echo custom > /which
+COPY . /ctx/
