@@ -17,9 +17,9 @@ import (
 var _ = addCommand(newBuildCmd)
 
 type buildFlags struct {
-	file, target, iidfile, platform, progress string
-	tags, buildArgs, labels, secrets, outputs []string
-	quiet, noCache, pull, rm, forceRm           bool
+	file, target, iidfile, platform, progress, network string
+	tags, buildArgs, labels, secrets, outputs          []string
+	quiet, noCache, pull, rm, forceRm                  bool
 }
 
 func newBuildCmd(g *Globals) *cobra.Command {
@@ -46,6 +46,7 @@ func newBuildCmd(g *Globals) *cobra.Command {
 	fl.StringArrayVar(&f.secrets, "secret", nil, `Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")`)
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, `Output destination (format: "type=local,dest=path")`)
 	fl.StringVar(&f.progress, "progress", "auto", `Set type of progress output ("auto", "plain", "tty", "quiet")`)
+	fl.StringVar(&f.network, "network", "default", `Set the networking mode for the RUN instructions during build ("default", "host", "none")`)
 	fl.BoolVar(&f.rm, "rm", true, "Remove intermediate containers after a successful build")
 	fl.BoolVar(&f.forceRm, "force-rm", false, "Always remove intermediate containers")
 	return cmd
@@ -93,7 +94,7 @@ func runBuild(cmd *cobra.Command, g *Globals, f *buildFlags, path string) error 
 // buildOptions turns the flags into the engine's options.
 func buildOptions(cmd *cobra.Command, f *buildFlags, path string) (engine.BuildOptions, error) {
 	o := engine.BuildOptions{ContextDir: path, Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(),
-		Tags: f.tags, Target: f.target, NoCache: f.noCache, Pull: f.pull, Platform: f.platform}
+		Tags: f.tags, Target: f.target, NoCache: f.noCache, Pull: f.pull, Platform: f.platform, Network: f.network}
 	o.Dockerfile = f.file
 	if f.file != "" && f.file != "-" && path != "-" && !filepath.IsAbs(f.file) {
 		// docker's CLI resolves -f against its working directory.
@@ -234,6 +235,7 @@ func buildFailure(w io.Writer, err error) {
 		err = se.Err
 	case errors.As(err, &pe) && pe.Line > 0:
 		fmt.Fprintf(w, "%s:%d\n--------------------\n  %3d | >>> %s\n--------------------\n", pe.File, pe.Line, pe.Line, pe.Instruction)
+		err = fmt.Errorf("dockerfile parse error on line %d: %w", pe.Line, pe.Err)
 	}
 	if errors.As(err, &re) && len(re.Output) > 0 {
 		fmt.Fprintln(w, "------")

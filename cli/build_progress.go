@@ -188,9 +188,10 @@ func (p *buildProgress) redraw(final bool) {
 			}
 		}
 	}
-	for i := lines; i < p.lines; i++ {
-		b.WriteString("\x1b[2K\n")
-		lines++
+	if extra := p.lines - lines; extra > 0 {
+		// The view shrank: blank the old lines below it, then come back.
+		b.WriteString(strings.Repeat("\x1b[2K\n", extra))
+		fmt.Fprintf(&b, "\x1b[%dA", extra)
 	}
 	p.lines = lines
 	io.WriteString(p.w, b.String())

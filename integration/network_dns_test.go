@@ -19,15 +19,18 @@ func TestNetworkNames(t *testing.T) {
 	client := c.sleeper("--network", "names", "--name", "client")
 	webIP, web2IP := c.ip("web", "names").String(), c.ip("web2", "names").String()
 
+	// The responder reloads its records when they change: poll the first
+	// answers rather than race the reload.
+	pollUntil(t, 10*time.Second, "svc to name both replicas", func() (bool, string) {
+		r := c.probe(client, "resolve", "svc")
+		got := strings.Fields(r.stdout)
+		return r.code == 0 && len(got) == 2 && slices.Contains(got, webIP) && slices.Contains(got, web2IP), r.String()
+	})
 	for _, tc := range []struct{ name, want string }{{"web", webIP}, {"WWW", webIP}, {"web2", web2IP}} {
 		r := c.probe(client, "resolve", tc.name)
 		if r.code != 0 || strings.TrimSpace(r.stdout) != tc.want {
 			t.Errorf("resolve %s: %v, want %s", tc.name, r, tc.want)
 		}
-	}
-	r := c.probe(client, "resolve", "svc")
-	if got := strings.Fields(r.stdout); r.code != 0 || len(got) != 2 || !slices.Contains(got, webIP) || !slices.Contains(got, web2IP) {
-		t.Errorf("resolve svc (two replicas): %v", r)
 	}
 	if out := c.exec(client, "timeout", "5", "nslookup", "www").stdout; !strings.Contains(out, webIP) {
 		t.Errorf("busybox nslookup www: %q", out)
@@ -88,6 +91,9 @@ func TestNetworkConnectDisconnect(t *testing.T) {
 	if got := strings.TrimSpace(c.ok("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{end}}", "cd-b")); !slices.Contains(strings.Fields(got), "mover") {
 		t.Errorf("cd-b Containers after connect: %q", got)
 	}
+	if got := c.ok("ps", "--filter", "network=cd-b", "--format", "{{.Names}} {{.Networks}}"); !strings.Contains(got, "mover cd-a,cd-b\n") {
+		t.Errorf("ps --filter network=cd-b after connect: %q", got)
+	}
 
 	c.ok("network", "disconnect", "cd-b", "mover")
 	pollUntil(t, 10*time.Second, "eth1 gone from mover", func() (bool, string) {
@@ -102,10 +108,20 @@ func TestNetworkConnectDisconnect(t *testing.T) {
 		t.Errorf("mover still resolves on cd-b: %v", r)
 	}
 	expectNoDial(t, "mover -> peer after disconnect", func() result { return c.probe(mover, "dial", "tcp", peerIP+":8080") })
+	if got := c.ok("ps", "--filter", "network=cd-b", "--format", "{{.Names}}"); got != "peer\n" {
+		t.Errorf("ps --filter network=cd-b after disconnect: %q", got)
+	}
 	if r := c.run("network", "disconnect", "cd-b", "mover"); r.code != 1 || !strings.Contains(r.stderr, "not connected") {
 		t.Errorf("second disconnect: %v", r)
 	}
 	c.ok("network", "disconnect", "-f", "cd-b", "mover")
+	// A created container connected before its start gets both at start.
+	c.ok("create", "--name", "later", "--network", "cd-a", "busybox", "sleep", "600")
+	c.ok("network", "connect", "cd-b", "later")
+	c.ok("start", "later")
+	if r := c.exec("later", "ip", "-o", "addr", "show", "eth1"); r.code != 0 || !strings.Contains(r.stdout, c.ip("later", "cd-b").String()+"/") {
+		t.Errorf("eth1 of a container connected while created: %v", r)
+	}
 	// The original network still works.
 	expectDial(t, "mover on cd-a after the round trip", "mover", func() result {
 		return hostProbe(t, "dial", "tcp", c.ip(mover, "cd-a").String()+":8080")

@@ -291,6 +291,9 @@ type otherHost struct {
 	t              testing.TB
 	ns, hostIf     string
 	hostAddr, addr netip.Addr
+	slot           int
+	// hostAddr6 and addr6 are set by addIPv6.
+	hostAddr6, addr6 netip.Addr
 }
 
 var otherHostSeq atomic.Int32
@@ -303,7 +306,7 @@ func newOtherHost(t testing.TB) *otherHost {
 	// processes get their own link.
 	slot := (os.Getpid()*16 + n) % (256 * 64)
 	base := netip.AddrFrom4([4]byte{10, 201, byte(slot / 64), byte(slot%64) * 4})
-	h := &otherHost{t: t, ns: "xhost" + id, hostIf: "xh" + id, hostAddr: base.Next(), addr: base.Next().Next()}
+	h := &otherHost{t: t, ns: "xhost" + id, hostIf: "xh" + id, hostAddr: base.Next(), addr: base.Next().Next(), slot: slot}
 	t.Cleanup(h.remove)
 	for _, args := range [][]string{
 		{"netns", "add", h.ns},
@@ -318,6 +321,21 @@ func newOtherHost(t testing.TB) *otherHost {
 		imageRunTool(t, "ip", args...)
 	}
 	return h
+}
+
+// addIPv6 gives the link a ULA /64 of its own (no DAD: the addresses are
+// usable at once) and the other host a default IPv6 route via the host.
+func (h *otherHost) addIPv6() {
+	h.t.Helper()
+	pfx := fmt.Sprintf("fd6f:6767:%x::", h.slot)
+	h.hostAddr6, h.addr6 = netip.MustParseAddr(pfx+"1"), netip.MustParseAddr(pfx+"2")
+	for _, args := range [][]string{
+		{"addr", "add", h.hostAddr6.String() + "/64", "dev", h.hostIf, "nodad"},
+		{"-n", h.ns, "addr", "add", h.addr6.String() + "/64", "dev", "eth0", "nodad"},
+		{"-n", h.ns, "-6", "route", "add", "default", "via", h.hostAddr6.String()},
+	} {
+		imageRunTool(h.t, "ip", args...)
+	}
 }
 
 func (h *otherHost) remove() {

@@ -91,3 +91,25 @@ func TestNetworkContainerOptions(t *testing.T) {
 		t.Errorf("default bridge --dns: %q", out)
 	}
 }
+
+// TestNetworkModes: --network none has only loopback, host shares the
+// host's stack, container:<name> shares another container's.
+func TestNetworkModes(t *testing.T) {
+	t.Parallel()
+	c := newNetCLI(t)
+	if out := c.ok("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"); strings.Fields(out)[0] != "lo" || len(strings.Fields(out)) != 1 {
+		t.Errorf("--network none interfaces: %q", out)
+	}
+	port := freePort(t, "tcp")
+	c.serve("hostnet", []string{"--network", "host"}, port)
+	expectDial(t, "host -> --network host server on 127.0.0.1", "hostnet", func() result {
+		return hostProbe(t, "dial", "tcp", "127.0.0.1:"+port)
+	})
+	srv := c.serve("shared", []string{"--name", "shared"}, "8080")
+	ip := c.ip(srv, "bridge").String()
+	out := c.ok("run", "--rm", "-v", probeDir(t)+":/probe-bin:ro", "--network", "container:shared", "busybox", "sh", "-c",
+		"ip -o addr show eth0; /probe-bin/probe dial tcp 127.0.0.1:8080")
+	if !strings.Contains(out, ip+"/") || !strings.HasSuffix(out, "shared\n") {
+		t.Errorf("--network container:shared: %q (want %s and the server's answer on its loopback)", out, ip)
+	}
+}

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"encoding/json"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,10 +17,17 @@ func TestNetworkPublish(t *testing.T) {
 	t.Parallel()
 	c := newNetCLI(t)
 	other := newOtherHost(t)
-	srv := c.serve("pub", []string{"--name", "pub", "-p", "7001", "-p", "7001/udp", "-p", "127.0.0.1::7002"}, "7001", "7002", "7003")
-	tcp := c.hostPort(srv, "7001/tcp", "0.0.0.0")
-	udp := c.hostPort(srv, "7001/udp", "0.0.0.0")
-	local := c.hostPort(srv, "7002/tcp", "127.0.0.1")
+	// Explicit free host ports: ephemeral picks are TestNetworkPublishAll's
+	// and TestNetworkPortsAcrossRoots' subject.
+	tcp, udp, local := freePort(t, "tcp"), freePort(t, "udp"), freePort(t, "tcp")
+	srv := c.serve("pub", []string{"--name", "pub", "-p", tcp + ":7001", "-p", udp + ":7001/udp", "-p", "127.0.0.1:" + local + ":7002"},
+		"7001", "7002", "7003")
+	if got := c.hostPort(srv, "7001/tcp", "0.0.0.0"); got != tcp {
+		t.Errorf("port 7001/tcp: host port %s, want %s", got, tcp)
+	}
+	if got := c.hostPort(srv, "7002/tcp", "127.0.0.1"); got != local {
+		t.Errorf("port 7002/tcp: host port %s, want %s", got, local)
+	}
 	ctrIP := c.ip(srv, "bridge")
 	hostAddr := other.hostAddr
 
@@ -160,5 +169,85 @@ func TestNetworkParallelRuns(t *testing.T) {
 	}
 	if len(ips) != n || len(ports) != n {
 		t.Errorf("%d distinct addresses and %d distinct host ports for %d containers", len(ips), len(ports), n)
+	}
+}
+
+// TestNetworkPortsAcrossRoots: host ports belong to the host, not to one
+// onggi root. Two roots on one kernel (parallel tests, or a user's and a
+// CI's) must not both DNAT the same port: ephemeral picks differ, a port
+// another root publishes is refused, and so is one a host process holds
+// (docker: "port is already allocated" / "address already in use").
+func TestNetworkPortsAcrossRoots(t *testing.T) {
+	t.Parallel()
+	a, b := newNetCLI(t), newNetCLI(t)
+	srvA := a.serve("a", []string{"-p", "7301"}, "7301")
+	srvB := b.serve("b", []string{"-p", "7301"}, "7301")
+	pa, pb := a.hostPort(srvA, "7301/tcp", "0.0.0.0"), b.hostPort(srvB, "7301/tcp", "0.0.0.0")
+	if pa == pb {
+		// Both tables DNAT it; which container answers is luck.
+		t.Errorf("two roots got the same ephemeral host port %s", pa)
+	} else {
+		expectDial(t, "root a's port", "a", func() result { return hostProbe(t, "dial", "tcp", "127.0.0.1:"+pa) })
+		expectDial(t, "root b's port", "b", func() result { return hostProbe(t, "dial", "tcp", "127.0.0.1:"+pb) })
+	}
+	l, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	held := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	if r := a.run("run", "-d", "-p", held+":7301", "busybox", "sleep", "600"); r.code == 0 {
+		t.Errorf("published host port %s that a host process listens on: %v", held, r)
+	}
+	l.Close() // now free: root a takes it, root b must not
+	a.sleeper("-p", held+":7301")
+	if r := b.run("run", "-d", "-p", held+":7301", "busybox", "sleep", "600"); r.code == 0 {
+		t.Errorf("root b published host port %s that root a already publishes: %v", held, r)
+	}
+}
+
+// freePort is a port nothing on the host holds right now (the kernel's
+// pick for a throwaway socket), for tests that publish explicit ports.
+func freePort(t testing.TB, proto string) string {
+	t.Helper()
+	if proto == "udp" {
+		pc, err := net.ListenPacket("udp", "0.0.0.0:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		return strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port)
+	}
+	l, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// TestNetworkPublishIPv6: on an --ipv6 network a published port answers
+// the other host over IPv6 too, and ps and port show the [::] binding as
+// docker does ("0.0.0.0:P->80/tcp, [::]:P->80/tcp").
+func TestNetworkPublishIPv6(t *testing.T) {
+	t.Parallel()
+	c := newNetCLI(t)
+	other := newOtherHost(t)
+	other.addIPv6()
+	c.createNetwork("six", "--ipv6")
+	port := freePort(t, "tcp")
+	srv := c.serve("six", []string{"--network", "six", "--name", "six", "-p", port + ":7401"}, "7401")
+	expectDial(t, "other host -> published port over IPv4", "six", func() result {
+		return other.probe("dial", "tcp", netipJoin(other.hostAddr, port))
+	})
+	expectDial(t, "other host -> published port over IPv6", "six", func() result {
+		return other.probe("dial", "tcp", netipJoin(other.hostAddr6, port))
+	})
+	ps := strings.TrimSpace(c.ok("ps", "--filter", "name=six", "--format", "{{.Ports}}"))
+	if want := "0.0.0.0:" + port + "->7401/tcp, [::]:" + port + "->7401/tcp"; ps != want {
+		t.Errorf("ps PORTS %q, want %q", ps, want)
+	}
+	if got := c.hostPort(srv, "7401/tcp", "::"); got != port {
+		t.Errorf("port: [::] binding %q, want %s", got, port)
 	}
 }
