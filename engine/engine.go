@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/onggi/onggi/container"
 	"github.com/onggi/onggi/image"
@@ -44,6 +45,10 @@ type Engine struct {
 	// net is the networking state (network store, IPAM), opened on first
 	// use so that `run --network none` never touches it (network.go).
 	net netState
+	// gcTimer (monitor only) runs gcNetworks shortly after the last
+	// endpoint of the instance went (network_gc.go).
+	gcMu    sync.Mutex
+	gcTimer *time.Timer
 
 	monOnce sync.Once
 	mon     *monitor.Client

@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/onggi/onggi/network"
 	"github.com/onggi/onggi/network/ipam"
 	"github.com/onggi/onggi/network/link"
+	"github.com/vishvananda/netlink"
 )
 
 // dnsName is argv[0] of the re-executed per-network DNS responder.
@@ -19,32 +21,42 @@ const dnsName = "onggi-dns"
 // netState is the engine's networking state. It is opened on first use:
 // a container without networking (none, host) never reads it.
 type netState struct {
-	once  sync.Once
-	err   error
-	store *network.Store
-	ipam  *ipam.Allocator
-	tag   string // network.InstanceTag(root)
-	// predefined is set once the predefined networks are known to exist.
-	predefined bool
+	openOnce sync.Once
+	openErr  error
+	store    *network.Store
+	ipam     *ipam.Allocator
+	tag      string // network.InstanceTag(root)
+	// predefOnce/predefErr: the predefined networks were ensured.
+	predefOnce sync.Once
+	predefErr  error
 }
 
 // networks opens the network store and the allocator and makes sure the
 // predefined networks (bridge, host, none) exist.
 func (e *Engine) networks() (*network.Store, *ipam.Allocator, error) {
+	store, alloc, err := e.openNetworks()
+	if err != nil {
+		return nil, nil, err
+	}
+	e.net.predefOnce.Do(func() { e.net.predefErr = e.ensurePredefined() })
+	return store, alloc, e.net.predefErr
+}
+
+// openNetworks opens the network store and the allocator only: teardown
+// and cleanup use it, and must not create the predefined networks (nor
+// their bridge) in an instance that never had any.
+func (e *Engine) openNetworks() (*network.Store, *ipam.Allocator, error) {
 	n := &e.net
-	n.once.Do(func() {
+	n.openOnce.Do(func() {
 		defer Span("net.open")()
 		n.tag = network.InstanceTag(e.root)
 		dir := filepath.Join(e.root, "networks")
-		if n.store, n.err = network.Open(dir); n.err != nil {
+		if n.store, n.openErr = network.Open(dir); n.openErr != nil {
 			return
 		}
-		if n.ipam, n.err = ipam.Open(filepath.Join(dir, "ipam")); n.err != nil {
-			return
-		}
-		n.err = e.ensurePredefined()
+		n.ipam, n.openErr = ipam.Open(filepath.Join(dir, "ipam"))
 	})
-	return n.store, n.ipam, n.err
+	return n.store, n.ipam, n.openErr
 }
 
 // ensurePredefined creates bridge, host and none. The default bridge's
@@ -53,7 +65,7 @@ func (e *Engine) networks() (*network.Store, *ipam.Allocator, error) {
 // the same critical section so another root picking next sees its route.
 func (e *Engine) ensurePredefined() error {
 	s := e.net.store
-	if _, err := s.Get(network.NameBridge); err == nil {
+	if havePredefined(s) {
 		return nil // fast path: no lock
 	}
 	unlock, err := network.SubnetLock()
@@ -68,12 +80,31 @@ func (e *Engine) ensurePredefined() error {
 	if err != nil {
 		return err
 	}
-	return ensureBridge(br)
+	return e.ensureBridge(br)
+}
+
+// havePredefined reports whether bridge, host and none all exist.
+func havePredefined(s *network.Store) bool {
+	all, err := s.List()
+	if err != nil {
+		return false
+	}
+	found := 0
+	for _, n := range all {
+		if n.Predefined && network.IsPredefinedName(n.Name) {
+			found++
+		}
+	}
+	return found == 3
 }
 
 // pickSubnet picks a free /24 for a new network; callers hold SubnetLock.
 func (e *Engine) pickSubnet() (netip.Prefix, error) {
-	avoid, err := link.HostRoutes()
+	var avoid []netip.Prefix
+	err := retryDump(func() (err error) {
+		avoid, err = link.HostRoutes()
+		return err
+	})
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("reading host routes: %w", err)
 	}
@@ -86,14 +117,19 @@ func (e *Engine) pickSubnet() (netip.Prefix, error) {
 			avoid = append(avoid, sn.Prefix)
 		}
 	}
+	avoid = append(avoid, e.claimedSubnets()...)
 	return network.PickSubnet(avoid)
 }
 
 // ensureBridge creates (or completes, after a reboot) a bridge network's
-// interface with its gateway addresses.
-func ensureBridge(n *network.Network) error {
+// interface with its gateway addresses, once its subnets are claimed for
+// this instance (see claimSubnets).
+func (e *Engine) ensureBridge(n *network.Network) error {
 	if n.Driver != network.DriverBridge || n.Bridge == "" {
 		return nil
+	}
+	if err := e.claimSubnets(n); err != nil {
+		return fmt.Errorf("network %s: %w", n.Name, err)
 	}
 	b := link.Bridge{Name: n.Bridge, MTU: n.MTU}
 	for _, sn := range n.Subnets {
@@ -101,10 +137,23 @@ func ensureBridge(n *network.Network) error {
 			b.Addrs = append(b.Addrs, netip.PrefixFrom(sn.Gateway, sn.Prefix.Bits()))
 		}
 	}
-	if err := link.EnsureBridge(b); err != nil {
+	if err := retryDump(func() error { return link.EnsureBridge(b) }); err != nil {
 		return fmt.Errorf("network %s: %w", n.Name, err)
 	}
 	return nil
+}
+
+// retryDump retries a netlink operation whose dump the kernel interrupted
+// (NLM_F_DUMP_INTR: the list changed while it was read, as it does while
+// parallel starts add veths and their link-local addresses).
+func retryDump(fn func() error) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = fn(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return err
+		}
+	}
+	return err
 }
 
 // nftTable is this instance's nftables table.

@@ -40,6 +40,11 @@ func (e *Engine) orderedNetworks(c *container.Container) ([]attachment, error) {
 		names = append(names, name)
 	}
 	primary := string(c.HostConfig.NetworkMode)
+	if _, ok := c.Networks[primary]; !ok {
+		if n, err := e.net.store.Get(primary); err == nil {
+			primary = n.Name // --network given by id
+		}
+	}
 	sort.Slice(names, func(i, j int) bool {
 		if (names[i] == primary) != (names[j] == primary) {
 			return names[i] == primary
@@ -82,8 +87,11 @@ func (e *Engine) attachNetworks(c *container.Container) (_ *endpointState, retEr
 	if err != nil {
 		return nil, err
 	}
-	e.awaitTeardown(c)
-	st := &endpointState{ID: c.ID, Name: c.Name, NetNS: e.netnsPath(c.ID)}
+	if err := e.awaitTeardown(c); err != nil {
+		return nil, err
+	}
+	st := &endpointState{ID: c.ID, Name: c.Name, NetNS: e.netnsPath(c.ID), StarterPid: os.Getpid()}
+	st.StarterStart, _ = procStartTime(st.StarterPid)
 	// The endpoint file exists from here on, so gcNetworks (the last
 	// container of the instance gone) never deletes the bridge or the
 	// table under a start in progress.
@@ -116,20 +124,28 @@ func (e *Engine) attachNetworks(c *container.Container) (_ *endpointState, retEr
 // awaitTeardown waits for the previous run's teardown: a container that
 // exited on its own and is started again at once may still have its Done
 // hook (in the monitor) detaching it. Past a bound, or with no monitor to
-// finish it, the leftovers are torn down here.
-func (e *Engine) awaitTeardown(c *container.Container) {
-	if _, err := os.Lstat(e.endpointPath(c.ID)); err != nil {
-		return
+// finish it, the leftovers are torn down here. An endpoint set up by
+// another live process is a start in progress: errdefs.ErrConflict.
+func (e *Engine) awaitTeardown(c *container.Container) error {
+	st, err := e.readEndpoint(c.ID)
+	if err != nil {
+		return nil
+	}
+	if st.StarterPid > 0 && st.StarterPid != os.Getpid() && !procExited(st.StarterPid) {
+		if at, err := procStartTime(st.StarterPid); err == nil && at == st.StarterStart {
+			return classed(errdefs.ErrConflict, "container %s is being started by another process", c.Name)
+		}
 	}
 	defer Span("net.await-teardown")()
 	deadline := time.Now().Add(2 * time.Second)
 	for time.Now().Before(deadline) && e.monitorAlive(c) {
 		time.Sleep(5 * time.Millisecond)
 		if _, err := os.Lstat(e.endpointPath(c.ID)); err != nil {
-			return
+			return nil
 		}
 	}
 	e.detachNetworks(c)
+	return nil
 }
 
 // newNetNS creates the netns file, replacing a leftover of a crashed start.
@@ -152,7 +168,7 @@ func (e *Engine) attachOne(c *container.Container, ns string, a attachment, ifNa
 		Name: n.Name, ID: n.ID, Bridge: n.Bridge, HostVeth: vethName(c.ID, n.ID), IfName: ifName,
 		Internal: n.Internal, DNS: !n.Predefined, Aliases: a.req.Aliases,
 	}
-	if err := ensureBridge(n); err != nil {
+	if err := e.ensureBridge(n); err != nil {
 		return en, err
 	}
 	if !n.Internal {

@@ -84,7 +84,11 @@ func (e *Engine) connectLive(c *container.Container, a attachment) (retErr error
 	if err != nil {
 		return classed(errdefs.ErrConflict, "container %s: no network namespace to connect (started before networking?): %v", c.Name, err)
 	}
-	ifName, err := link.NextIfName(st.NetNS)
+	var ifName string
+	err = retryDump(func() (err error) {
+		ifName, err = link.NextIfName(st.NetNS)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -101,6 +105,11 @@ func (e *Engine) connectLive(c *container.Container, a attachment) (retErr error
 	if err := e.storeEndpoint(st, []string{en.ID}); err != nil {
 		e.teardownOne(st.ID, en)
 		return err
+	}
+	if c.Config != nil {
+		if err := updateHostsFile(e.containers.Dir(c.ID), c.Config, en, true); err != nil {
+			e.logf("container %s: /etc/hosts: %v", shortID(c.ID), err)
+		}
 	}
 	_, err = e.containers.Update(c.ID, func(c *container.Container) error {
 		applyEndpoint(c, st)
@@ -190,6 +199,11 @@ func (e *Engine) disconnectLive(c *container.Container, name string) error {
 	}
 	e.teardownOne(st.ID, *en)
 	gone := *en
+	if c.Config != nil {
+		if err := updateHostsFile(e.containers.Dir(c.ID), c.Config, gone, false); err != nil {
+			e.logf("container %s: /etc/hosts: %v", shortID(c.ID), err)
+		}
+	}
 	kept := st.Networks[:0]
 	for _, x := range st.Networks {
 		if x.Name != name {
@@ -202,4 +216,27 @@ func (e *Engine) disconnectLive(c *container.Container, name string) error {
 		dnsNets = []string{gone.ID}
 	}
 	return e.storeEndpoint(st, dnsNets)
+}
+
+// renameEndpoint follows a rename in a running container's DNS names, as
+// docker's resolver does: the old name stops resolving, the new one
+// starts. A container without an endpoint file has nothing to update.
+// (renameContainer calls it after the record is renamed.)
+func (e *Engine) renameEndpoint(id, oldName, newName string) error {
+	st, err := e.readEndpoint(id)
+	if err != nil {
+		return nil
+	}
+	if _, _, err := e.openNetworks(); err != nil {
+		return err
+	}
+	st.Name = newName
+	for i := range st.Networks {
+		for j, n := range st.Networks[i].DNSNames {
+			if n == oldName {
+				st.Networks[i].DNSNames[j] = newName
+			}
+		}
+	}
+	return e.storeEndpoint(st, dnsNetworks(st))
 }

@@ -40,7 +40,7 @@ func (e *Engine) createNetwork(ctx context.Context, name string, req mnet.Create
 	}
 	// docker creates the bridge with the network; so does onggi, under the
 	// subnet lock, so that a root picking next sees its route.
-	if err := ensureBridge(n); err != nil {
+	if err := e.ensureBridge(n); err != nil {
 		_ = store.Remove(n.ID)
 		return mnet.CreateResponse{}, err
 	}
@@ -227,6 +227,7 @@ func (e *Engine) deleteNetwork(n *network.Network, eps []*endpointState) error {
 	if err := e.net.store.Remove(n.ID); err != nil {
 		return err
 	}
+	e.releaseSubnets(n)
 	var errs []error
 	if err := link.DeleteBridge(n.Bridge); err != nil && n.Bridge != "" {
 		errs = append(errs, err)

@@ -36,8 +36,11 @@ func (e *Engine) detachNetworks(c *container.Container) {
 	if err != nil {
 		st = &endpointState{ID: c.ID, NetNS: e.netnsPath(c.ID)}
 	}
-	if _, _, err := e.networks(); err != nil {
+	if _, _, err := e.openNetworks(); err != nil {
 		e.logf("container %s: network teardown: %v", shortID(c.ID), err)
+	}
+	if e.deferPurge {
+		defer e.scheduleGC() // gcNetworks checks that nothing else runs
 	}
 	var extra []endpointNet
 	for name, es := range c.Networks {
@@ -104,7 +107,7 @@ func applyEndpoint(c *container.Container, st *endpointState) {
 			es = &mnet.EndpointSettings{}
 			c.Networks[en.Name] = es
 		}
-		es.NetworkID, es.EndpointID = en.ID, sha256hex(st.ID + en.ID)
+		es.NetworkID, es.EndpointID = en.ID, sha256hex(st.ID+en.ID)
 		es.Gateway, es.IPv6Gateway = en.Gateway, en.Gateway6
 		es.IPAddress, es.IPPrefixLen = en.IPv4.Addr(), en.IPv4.Bits()
 		es.GlobalIPv6Address, es.GlobalIPv6PrefixLen = en.IPv6.Addr(), en.IPv6.Bits()
@@ -119,7 +122,7 @@ func applyEndpoint(c *container.Container, st *endpointState) {
 		}
 		es.DNSNames = en.DNSNames
 	}
-	c.Ports = portMap(st.Ports)
+	c.Ports = portMap(st.Ports, len(st.Networks) > 0 && st.Networks[0].IPv6.IsValid())
 }
 
 // clearStaleNetwork clears live endpoint data a record still carries after

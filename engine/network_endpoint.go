@@ -23,6 +23,11 @@ type endpointState struct {
 	NetNS    string        `json:"netns"`
 	Networks []endpointNet `json:"networks"`
 	Ports    []portBinding `json:"ports,omitempty"`
+	// Starter (pid and start time) is the process that set the endpoint
+	// up, so a second start of the container can tell a start in progress
+	// from a previous run's leftovers (awaitTeardown).
+	StarterPid   int    `json:"starterPid,omitempty"`
+	StarterStart uint64 `json:"starterStart,omitempty"`
 }
 
 // endpointNet is one interface of a container.

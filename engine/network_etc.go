@@ -39,14 +39,10 @@ func writeNetEtcFiles(dir string, cfg *ctypes.Config, hc *ctypes.HostConfig, st 
 	if err := writeExtraHosts(&b, hc.ExtraHosts, gw); err != nil {
 		return err
 	}
-	names := cfg.Hostname
-	if cfg.Domainname != "" {
-		names = cfg.Hostname + "." + cfg.Domainname + " " + cfg.Hostname
-	}
 	for _, en := range st.Networks {
 		for _, p := range []netip.Prefix{en.IPv4, en.IPv6} {
 			if p.IsValid() {
-				fmt.Fprintf(&b, "%s\t%s\n", p.Addr(), names)
+				b.WriteString(hostsLine(cfg, p.Addr()))
 			}
 		}
 	}
@@ -76,6 +72,9 @@ func writeExtraHosts(b *strings.Builder, extra []string, gw netip.Addr) error {
 			ip = gw.String()
 		}
 		ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
+		if _, err := netip.ParseAddr(ip); err != nil || strings.ContainsAny(name, " \t\r\n#") {
+			return classed(errdefs.ErrInvalid, "invalid argument %q for \"--add-host\" flag", h)
+		}
 		fmt.Fprintf(b, "%s\t%s\n", ip, name)
 	}
 	return nil
@@ -207,4 +206,67 @@ func (e *Engine) extraHosts(hc *ctypes.HostConfig) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// validateDNSOptions refuses --dns-search and --dns-option values that
+// would add lines to resolv.conf (the API takes any string).
+func validateDNSOptions(hc *ctypes.HostConfig) error {
+	for _, v := range append(append([]string{}, hc.DNSSearch...), hc.DNSOptions...) {
+		if v == "" || strings.ContainsAny(v, " \t\r\n") {
+			return classed(errdefs.ErrInvalid, "invalid DNS search domain or option %q", v)
+		}
+	}
+	return nil
+}
+
+// writeExtraHostsTo checks --add-host entries at create (host-gateway is
+// resolved at start, so a stand-in gateway is used here).
+func writeExtraHostsTo(extra []string) (string, error) {
+	var b strings.Builder
+	err := writeExtraHosts(&b, extra, netip.IPv4Unspecified())
+	return b.String(), err
+}
+
+// hostsLine is the /etc/hosts entry of one address of the container.
+func hostsLine(cfg *ctypes.Config, a netip.Addr) string {
+	names := cfg.Hostname
+	if cfg.Domainname != "" {
+		names = cfg.Hostname + "." + cfg.Domainname + " " + cfg.Hostname
+	}
+	return a.String() + "\t" + names + "\n"
+}
+
+// updateHostsFile adds (connect) or removes (disconnect) the entries of
+// one interface's addresses in a running container's /etc/hosts, as
+// docker does. The file is bind-mounted by inode: it is rewritten in
+// place, never replaced.
+func updateHostsFile(dir string, cfg *ctypes.Config, en endpointNet, add bool) error {
+	path := filepath.Join(dir, "hosts")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var addrs []netip.Addr
+	for _, p := range []netip.Prefix{en.IPv4, en.IPv6} {
+		if p.IsValid() {
+			addrs = append(addrs, p.Addr())
+		}
+	}
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		f := strings.Fields(line)
+		keep := true
+		for _, a := range addrs {
+			keep = keep && !(len(f) > 0 && f[0] == a.String())
+		}
+		if keep {
+			out.WriteString(line)
+		}
+	}
+	if add {
+		for _, a := range addrs {
+			out.WriteString(hostsLine(cfg, a))
+		}
+	}
+	return os.WriteFile(path, []byte(out.String()), 0o644)
 }

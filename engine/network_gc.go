@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/onggi/onggi/network"
 	"github.com/onggi/onggi/network/link"
@@ -33,7 +34,7 @@ func (e *Engine) gcNetworks() {
 	if _, err := os.Stat(filepath.Join(e.root, "networks")); err != nil {
 		return // networking never used
 	}
-	store, _, err := e.networks()
+	store, _, err := e.openNetworks()
 	if err != nil {
 		return
 	}
@@ -61,4 +62,20 @@ func (e *Engine) gcNetworks() {
 	if err := errors.Join(errs...); err != nil {
 		e.logf("network cleanup: %v", err)
 	}
+}
+
+// gcDelay is how long the monitor waits, after a run's teardown left no
+// endpoint, before deleting the instance's table and default bridge: long
+// enough that `run --rm` in a loop keeps them, short enough that a killed
+// monitor (a test's cleanup) rarely leaves them behind.
+const gcDelay = time.Second
+
+// scheduleGC arms (or re-arms) the monitor's delayed gcNetworks.
+func (e *Engine) scheduleGC() {
+	e.gcMu.Lock()
+	defer e.gcMu.Unlock()
+	if e.gcTimer != nil {
+		e.gcTimer.Stop()
+	}
+	e.gcTimer = time.AfterFunc(gcDelay, e.gcNetworks)
 }

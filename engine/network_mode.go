@@ -24,6 +24,12 @@ func (e *Engine) validateNetworking(c *container.Container, nc *mnet.NetworkingC
 	if nc != nil {
 		eps = nc.EndpointsConfig
 	}
+	if err := validateDNSOptions(hc); err != nil {
+		return nil, err
+	}
+	if _, err := writeExtraHostsTo(hc.ExtraHosts); err != nil {
+		return nil, err
+	}
 	mode := hc.NetworkMode
 	switch {
 	case mode.IsNone():

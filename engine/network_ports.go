@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"net"
 	"net/netip"
@@ -193,26 +192,27 @@ func ephemeralRange() (uint16, uint16) {
 	return 32768, 60999
 }
 
-// portMap is the bindings as the record and inspect show them.
-func portMap(bs []portBinding) mnet.PortMap {
+// portMap is the bindings as the record and inspect show them. A binding
+// without a host address is shown on 0.0.0.0 and, when the container has
+// an IPv6 address (its port answers over IPv6 too), on :: as docker does.
+func portMap(bs []portBinding, v6 bool) mnet.PortMap {
 	pm := mnet.PortMap{}
 	for _, b := range bs {
 		p, ok := mnet.PortFrom(b.ContainerPort, mnet.IPProtocol(b.Proto))
 		if !ok {
 			continue
 		}
-		ip := b.HostIP
-		if !ip.IsValid() {
-			ip = netip.IPv4Unspecified()
+		port := strconv.Itoa(int(b.HostPort))
+		if b.HostIP.IsValid() {
+			pm[p] = append(pm[p], mnet.PortBinding{HostIP: b.HostIP, HostPort: port})
+			continue
 		}
-		pm[p] = append(pm[p], mnet.PortBinding{HostIP: ip, HostPort: strconv.Itoa(int(b.HostPort))})
+		pm[p] = append(pm[p], mnet.PortBinding{HostIP: netip.IPv4Unspecified(), HostPort: port})
+		if v6 {
+			pm[p] = append(pm[p], mnet.PortBinding{HostIP: netip.IPv6Unspecified(), HostPort: port})
+		}
 	}
 	return pm
-}
-
-// portString is docker's "0.0.0.0:8080->80/tcp".
-func portString(b mnet.PortBinding, p mnet.Port) string {
-	return fmt.Sprintf("%s->%s", net.JoinHostPort(b.HostIP.String(), b.HostPort), p)
 }
 
 // portClaimDir holds one file per host port an onggi instance publishes

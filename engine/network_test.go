@@ -14,11 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	ctypes "github.com/moby/moby/api/types/container"
 	mnet "github.com/moby/moby/api/types/network"
-	"github.com/google/nftables"
 	"github.com/onggi/onggi/container"
 	"github.com/onggi/onggi/errdefs"
+	"github.com/onggi/onggi/network"
 	"github.com/onggi/onggi/network/dns"
 	"github.com/onggi/onggi/network/link"
 	"github.com/onggi/onggi/network/nft"
@@ -32,7 +33,7 @@ func cleanupNetworks(t *testing.T, e *Engine) {
 	if _, err := os.Stat(filepath.Join(e.root, "networks")); err != nil {
 		return
 	}
-	store, _, err := e.networks()
+	store, _, err := e.openNetworks()
 	if err != nil {
 		return
 	}
@@ -51,6 +52,9 @@ func cleanupNetworks(t *testing.T, e *Engine) {
 	files, _ := filepath.Glob(filepath.Join(e.runroot, "netns", "*"))
 	for _, f := range files {
 		_ = link.DeleteNetNS(f)
+	}
+	if _, err := netlink.LinkByName(network.DefaultBridgeName(e.net.tag)); err == nil {
+		t.Errorf("cleanup: default bridge %s still there", network.DefaultBridgeName(e.net.tag))
 	}
 }
 
@@ -117,6 +121,12 @@ func TestNetworkUserNetwork(t *testing.T) {
 		}
 	}
 	mustExec(t, e, client.ID, "ping", "-c1", "-W5", "web")
+	if err := e.renameEndpoint(web.ID, "web", "web2"); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustExec(t, e, client.ID, "nslookup", "web2"); !strings.Contains(out, es.IPAddress.String()) {
+		t.Errorf("nslookup after rename:\n%s", out)
+	}
 
 	ins, err := e.InspectContainer(ctx, web.ID)
 	if err != nil || ins.NetworkSettings.SandboxKey != e.netnsPath(web.ID) {
@@ -349,6 +359,9 @@ func TestNetworkConnectContainerMode(t *testing.T) {
 	if out := mustExec(t, e, a.ID, "ip", "addr", "show", "eth1"); !strings.Contains(out, es2.IPAddress.String()+"/") {
 		t.Errorf("eth1 lacks %s:\n%s", es2.IPAddress, out)
 	}
+	if out := mustExec(t, e, a.ID, "cat", "/etc/hosts"); !strings.Contains(out, es2.IPAddress.String()+"\t") {
+		t.Errorf("/etc/hosts lacks the connected address:\n%s", out)
+	}
 	b := createNamed(t, e, "cb", sleep, &ctypes.HostConfig{NetworkMode: "net2"}, nil)
 	if out := mustExec(t, e, b.ID, "nslookup", "alpha"); !strings.Contains(out, es2.IPAddress.String()) {
 		t.Errorf("alias after connect:\n%s", out)
@@ -362,6 +375,9 @@ func TestNetworkConnectContainerMode(t *testing.T) {
 	}
 	if code, out, _ := execOut(t, e, a.ID, ExecOptions{Cmd: []string{"ip", "link", "show", "eth1"}}); code == 0 {
 		t.Errorf("eth1 still there after disconnect:\n%s", out)
+	}
+	if out := mustExec(t, e, a.ID, "cat", "/etc/hosts"); strings.Contains(out, es2.IPAddress.String()+"\t") {
+		t.Errorf("/etc/hosts keeps the disconnected address:\n%s", out)
 	}
 	if err := e.DisconnectNetwork(ctx, "net2", "ca", false); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Errorf("second disconnect: %v", err)
@@ -455,5 +471,72 @@ func TestNetworkCRUD(t *testing.T) {
 	}
 	if _, err := netlink.LinkByName("br-" + n.ID[:12]); err == nil {
 		t.Errorf("bridge of dbnet left")
+	}
+}
+
+// TestNetworkRestarts: a restart by the monitor keeps the namespace, the
+// address and the published port; stop tears it down and start sets it
+// up again.
+func TestNetworkRestarts(t *testing.T) {
+	e := newTestEngine(t)
+	ctx := context.Background()
+	p := mnet.MustParsePort("80/tcp")
+	hc := &ctypes.HostConfig{
+		RestartPolicy: ctypes.RestartPolicy{Name: ctypes.RestartPolicyOnFailure, MaximumRetryCount: 1},
+		PortBindings:  mnet.PortMap{p: {{}}},
+	}
+	c := createNamed(t, e, "flaky", cmd("sh", "-c", "test -e /tmp/again || { touch /tmp/again; sleep 0.3; exit 1; }; exec sleep 1000"), hc, nil)
+	ip, port := c.Networks["bridge"].IPAddress, c.Ports[p][0].HostPort
+	got := waitState(t, e, c.ID, func(c *container.Container) bool {
+		return c.RestartCount == 1 && c.State.Running && !c.State.Restarting
+	})
+	if got.Networks["bridge"].IPAddress != ip || got.Ports[p][0].HostPort != port {
+		t.Errorf("restart changed the endpoint: %s:%s -> %+v %+v", ip, port, got.Networks["bridge"], got.Ports)
+	}
+	zero := time.Duration(0)
+	if err := e.StopContainer(ctx, c.ID, &zero, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.GetContainer(ctx, c.ID)
+	if got.Ports != nil || got.Networks["bridge"].IPAddress.IsValid() || fileExists(e.netnsPath(c.ID)) || fileExists(e.endpointPath(c.ID)) {
+		t.Errorf("after stop: ports %v endpoint %+v state %+v restarts %d", got.Ports, got.Networks["bridge"], got.State, got.RestartCount)
+	}
+	if _, err := e.StartContainer(ctx, c.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = e.GetContainer(ctx, c.ID)
+	if !got.Networks["bridge"].IPAddress.IsValid() || len(got.Ports[p]) != 1 {
+		t.Errorf("after start: %+v %+v", got.Networks["bridge"], got.Ports)
+	}
+	mustExec(t, e, c.ID, "ip", "addr", "show", "eth0")
+}
+
+// TestNetworkIPv6: --ipv6 without a subnet gets a ULA /64; the container
+// has an address in it and a default route per family.
+func TestNetworkIPv6(t *testing.T) {
+	e := newTestEngine(t)
+	ctx := context.Background()
+	v6 := true
+	if _, err := e.CreateNetwork(ctx, "six", mnet.CreateRequest{EnableIPv6: &v6}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.InspectNetwork(ctx, "six")
+	if err != nil || len(n.IPAM.Config) != 2 || !n.EnableIPv6 {
+		t.Fatalf("inspect: %+v %v", n.IPAM, err)
+	}
+	c := createNamed(t, e, "sixer", cmd("sleep", "1000"), &ctypes.HostConfig{NetworkMode: "six"}, nil)
+	es := c.Networks["six"]
+	if !es.GlobalIPv6Address.IsValid() || !es.IPv6Gateway.IsValid() || es.GlobalIPv6PrefixLen != 64 {
+		t.Fatalf("endpoint: %+v", es)
+	}
+	if out := mustExec(t, e, c.ID, "ip", "-6", "addr", "show", "eth0"); !strings.Contains(out, es.GlobalIPv6Address.String()) {
+		t.Errorf("eth0 lacks %s:\n%s", es.GlobalIPv6Address, out)
+	}
+	if out := mustExec(t, e, c.ID, "ip", "-6", "route"); !strings.Contains(out, "default via "+es.IPv6Gateway.String()) {
+		t.Errorf("no v6 default route:\n%s", out)
+	}
+	hosts := mustExec(t, e, c.ID, "cat", "/etc/hosts")
+	if !strings.Contains(hosts, es.GlobalIPv6Address.String()) || !strings.Contains(hosts, es.IPAddress.String()) {
+		t.Errorf("/etc/hosts:\n%s", hosts)
 	}
 }

@@ -1,13 +1,20 @@
 package engine
 
 import (
+	"errors"
 	"net"
 	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	ctypes "github.com/moby/moby/api/types/container"
 	mnet "github.com/moby/moby/api/types/network"
+	"github.com/onggi/onggi/container"
+	"github.com/onggi/onggi/errdefs"
+	"github.com/onggi/onggi/network"
 )
 
 func TestParseHostPorts(t *testing.T) {
@@ -28,7 +35,7 @@ func TestParseHostPorts(t *testing.T) {
 // "port is already allocated"), ephemeral and range ports skip taken
 // ones and ports a host process listens on, and -P adds EXPOSE ports.
 func TestResolvePorts(t *testing.T) {
-	portClaimDir = t.TempDir()
+	useClaimDir(t)
 	e := &Engine{runroot: t.TempDir()}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -67,10 +74,13 @@ func TestResolvePorts(t *testing.T) {
 
 func TestPortMapAndNftPorts(t *testing.T) {
 	bs := []portBinding{{Proto: "tcp", HostPort: 8080, ContainerPort: 80}, {Proto: "udp", HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: 5353, ContainerPort: 53}}
-	pm := portMap(bs)
+	pm := portMap(bs, false)
 	b := pm[mnet.MustParsePort("80/tcp")]
 	if len(b) != 1 || b[0].HostIP.String() != "0.0.0.0" || b[0].HostPort != "8080" {
 		t.Errorf("portMap: %+v", pm)
+	}
+	if b6 := portMap(bs, true)[mnet.MustParsePort("80/tcp")]; len(b6) != 2 || b6[1].HostIP.String() != "::" {
+		t.Errorf("portMap v6: %+v", b6)
 	}
 	ep := &endpointState{Ports: bs, Networks: []endpointNet{{
 		IPv4: netip.MustParsePrefix("10.89.0.2/24"), IPv6: netip.MustParsePrefix("fd00::2/64"),
@@ -127,11 +137,127 @@ func TestExtraHosts(t *testing.T) {
 	if err := writeExtraHosts(&b, []string{"x:host-gateway"}, netip.Addr{}); err == nil {
 		t.Errorf("host-gateway without a gateway accepted")
 	}
+	for _, bad := range []string{"a:notanip", "a b:1.2.3.4", "evil\n1.2.3.4 x:1.2.3.4", "noip"} {
+		if _, err := writeExtraHostsTo([]string{bad}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if err := validateDNSOptions(&ctypes.HostConfig{DNSSearch: []string{"a.com\nnameserver 6.6.6.6"}}); err == nil {
+		t.Errorf("newline in --dns-search accepted")
+	}
 }
 
 func TestVethName(t *testing.T) {
 	a, b := vethName("c1", "n1"), vethName("c1", "n2")
 	if len(a) != 11 || !strings.HasPrefix(a, "veth") || a == b || a != vethName("c1", "n1") {
 		t.Errorf("veth names %q %q", a, b)
+	}
+}
+
+func useClaimDir(t *testing.T) {
+	old := portClaimDir
+	portClaimDir = t.TempDir()
+	t.Cleanup(func() { portClaimDir = old })
+}
+
+// TestPortClaims: an instance cannot pick a port another instance
+// publishes; a claim whose instance publishes it no more is taken over.
+func TestPortClaims(t *testing.T) {
+	useClaimDir(t)
+	a, b := &Engine{runroot: t.TempDir()}, &Engine{runroot: t.TempDir()}
+	if !a.claimPort("tcp", 40001) || !a.claimPort("tcp", 40001) {
+		t.Fatal("own claim refused")
+	}
+	st := &endpointState{ID: "x", Ports: []portBinding{{Proto: "tcp", HostPort: 40001}}}
+	if err := a.writeEndpoint(st); err != nil {
+		t.Fatal(err)
+	}
+	if b.claimPort("tcp", 40001) {
+		t.Errorf("b claimed a's published port")
+	}
+	if !b.claimPort("udp", 40001) {
+		t.Errorf("udp refused for a tcp claim")
+	}
+	a.releasePortClaims(st.Ports, []*endpointState{st}) // still published: kept
+	if b.claimPort("tcp", 40001) {
+		t.Errorf("claim released while published")
+	}
+	st.Ports = nil
+	if err := a.writeEndpoint(st); err != nil {
+		t.Fatal(err)
+	}
+	if !b.claimPort("tcp", 40001) {
+		t.Errorf("stale claim not taken over")
+	}
+}
+
+// TestSubnetClaims: a subnet claimed by a live instance is refused to
+// another and avoided by pickSubnet's list; a claim whose instance has no
+// such network any more is taken over.
+func TestSubnetClaims(t *testing.T) {
+	old := subnetClaimDir
+	subnetClaimDir = t.TempDir()
+	t.Cleanup(func() { subnetClaimDir = old })
+	a, b := &Engine{root: t.TempDir()}, &Engine{root: t.TempDir()}
+	store, err := network.Open(filepath.Join(a.root, "networks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := netip.MustParsePrefix("10.77.1.0/24")
+	n := &network.Network{Name: "x", Driver: network.DriverBridge, Subnets: []network.Subnet{{Prefix: p}}}
+	if err := store.Create(n); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.claimSubnets(n); err != nil || a.claimSubnets(n) != nil {
+		t.Fatalf("own claim: %v", err)
+	}
+	if err := b.claimSubnet(p); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("b claimed a's subnet: %v", err)
+	}
+	if got := b.claimedSubnets(); len(got) != 1 || got[0] != p {
+		t.Errorf("claimed: %v", got)
+	}
+	if err := store.Remove(n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.claimSubnet(p); err != nil {
+		t.Errorf("stale claim not taken over: %v", err)
+	}
+	b.releaseSubnets(n)
+	if got := b.claimedSubnets(); len(got) != 0 {
+		t.Errorf("after release: %v", got)
+	}
+}
+
+// TestAwaitTeardownConflict: an endpoint file written by another live
+// process is a start in progress; one of a dead process is a leftover.
+func TestAwaitTeardownConflict(t *testing.T) {
+	e := &Engine{runroot: t.TempDir(), root: t.TempDir()}
+	other := exec.Command("sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+	at, err := procStartTime(other.Process.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &container.Container{ID: "c1", Name: "c1"}
+	st := &endpointState{ID: c.ID, NetNS: e.netnsPath(c.ID), StarterPid: other.Process.Pid, StarterStart: at}
+	if err := e.writeEndpoint(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.awaitTeardown(c); !errors.Is(err, errdefs.ErrConflict) {
+		t.Errorf("start in progress: %v", err)
+	}
+	st.StarterStart++ // a reused pid: not the starter
+	if err := e.writeEndpoint(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.awaitTeardown(c); err != nil {
+		t.Errorf("leftover: %v", err)
+	}
+	if _, err := os.Lstat(e.endpointPath(c.ID)); err == nil {
+		t.Errorf("leftover endpoint file kept")
 	}
 }
