@@ -147,5 +147,9 @@ func (e *Engine) renameContainer(ctx context.Context, ref, name string) error {
 	if name == c.Name {
 		return classed(errdefs.ErrInvalid, "Renaming a container with the same name as its current name")
 	}
-	return e.containers.Rename(c.ID, name)
+	if err := e.containers.Rename(c.ID, name); err != nil {
+		return err
+	}
+	// A running container's DNS names follow the rename at once.
+	return e.renameEndpoint(c.ID, c.Name, name)
 }

@@ -121,7 +121,7 @@ func TestNetworkUserNetwork(t *testing.T) {
 		}
 	}
 	mustExec(t, e, client.ID, "ping", "-c1", "-W5", "web")
-	if err := e.renameEndpoint(web.ID, "web", "web2"); err != nil {
+	if err := e.RenameContainer(ctx, web.ID, "web2"); err != nil {
 		t.Fatal(err)
 	}
 	if out := mustExec(t, e, client.ID, "nslookup", "web2"); !strings.Contains(out, es.IPAddress.String()) {

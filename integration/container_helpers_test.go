@@ -2,7 +2,10 @@ package integration
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -38,6 +41,19 @@ func requireRootIntegration(t *testing.T) {
 func (c *containerCLI) cleanup() {
 	if ids := strings.Fields(c.run("ps", "-aq", "--no-trunc").stdout); len(ids) > 0 {
 		c.run(append([]string{"rm", "-f", "-v"}, ids...)...)
+	}
+	// With no container left this also takes the default bridge and the
+	// root's nft table down at once (the monitor would after a delay).
+	c.run("network", "prune", "-f")
+	sum := sha256.Sum256([]byte(filepath.Clean(c.root)))
+	tag := hex.EncodeToString(sum[:])[:6]
+	if _, err := os.Stat("/sys/class/net/og" + tag + "0"); err == nil {
+		c.t.Errorf("default bridge og%s0 left behind", tag)
+		exec.Command("ip", "link", "del", "og"+tag+"0").Run()
+	}
+	if out, _ := exec.Command("nft", "list", "tables").Output(); strings.Contains(string(out), "onggi-"+tag+"\n") {
+		c.t.Errorf("nft table onggi-%s left behind", tag)
+		exec.Command("nft", "delete", "table", "inet", "onggi-"+tag).Run()
 	}
 	for _, pid := range monitorPids(c.runroot) {
 		syscall.Kill(pid, syscall.SIGKILL)
