@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/onggi/onggi/builder"
 	"github.com/onggi/onggi/engine"
@@ -72,7 +74,11 @@ func runBuild(cmd *cobra.Command, g *Globals, f *buildFlags, path string) error 
 		return err
 	}
 	defer e.Close()
-	img, err := e.Build(cmd.Context(), o)
+	// Ctrl-C cancels the build, so a running step's container is killed
+	// and its mounts, snapshot and bundle are cleaned up before exiting.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	img, err := e.Build(ctx, o)
 	pr.close(err)
 	if err != nil {
 		buildFailure(stderr, err)

@@ -86,16 +86,18 @@ func notFoundMessage(kind, ref string) string {
 		return "No such image: " + ref
 	case "volume":
 		return "No such volume: " + ref
+	case "network":
+		return "No such network: " + ref
 	}
 	return "No such object: " + ref
 }
 
-// inspectOne finds ref as kind, or as a container, an image then a volume
-// (docker's order) when kind is "". Not found is errdefs.ErrNotFound.
+// inspectOne finds ref as kind, or as a container, an image, a volume
+// (docker's order), then a network when kind is "". Not found is errdefs.ErrNotFound.
 func inspectOne(ctx context.Context, e *engine.Engine, kind, ref string) (any, error) {
 	kinds := []string{kind}
 	if kind == "" {
-		kinds = []string{"container", "image", "volume"}
+		kinds = []string{"container", "image", "volume", "network"}
 	}
 	for _, k := range kinds {
 		v, err := inspectKind(ctx, e, k, ref)
@@ -118,6 +120,8 @@ func inspectKind(ctx context.Context, e *engine.Engine, kind, ref string) (any, 
 			return nil, err
 		}
 		return newVolumeJSON(v), nil
+	case "network":
+		return e.InspectNetwork(ctx, ref)
 	}
 	return nil, fmt.Errorf("%q is not a valid value for --type: %w", kind, errdefs.ErrInvalid)
 }

@@ -20,7 +20,7 @@ func newInspectCmd(g *Globals) *cobra.Command {
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			switch o.kind {
-			case "", "container", "image", "volume":
+			case "", "container", "image", "volume", "network":
 			default:
 				return &ExitError{Code: 125, Err: fmt.Errorf("%q is not a valid value for --type", o.kind)}
 			}
@@ -30,7 +30,7 @@ func newInspectCmd(g *Globals) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", "", "Format output using a custom template ('json' or a Go template)")
 	f.BoolVarP(&o.size, "size", "s", false, "Display total file sizes if the type is container")
-	f.StringVar(&o.kind, "type", "", "Only inspect objects of the given type (container, image, volume)")
+	f.StringVar(&o.kind, "type", "", "Only inspect objects of the given type (container, image, volume, network)")
 	return cmd
 }
 

@@ -106,6 +106,14 @@ func TestNetworkInspect(t *testing.T) {
 	if got := strings.TrimSpace(c.ok("network", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Internal}}", "cli-b")); got != "cli-b bridge true" {
 		t.Errorf("inspect -f: %q", got)
 	}
+	// The top-level inspect finds networks too (after containers, images
+	// and volumes), and --type network restricts it to them.
+	if got := strings.TrimSpace(c.ok("inspect", "-f", "{{.Name}} {{.Driver}}", "cli-b")); got != "cli-b bridge" {
+		t.Errorf("inspect cli-b: %q", got)
+	}
+	if r := c.run("inspect", "--type", "network", "nosuchnet"); r.code != 1 || !strings.Contains(r.stderr, "No such network: nosuchnet") {
+		t.Errorf("inspect --type network missing: %v", r)
+	}
 	if r := c.run("network", "inspect", "cli-a", "nosuchnet"); r.code != 1 || !strings.Contains(r.stderr, "No such network: nosuchnet") ||
 		!strings.Contains(r.stdout, `"cli-a"`) {
 		t.Errorf("inspect missing: %v", r)
