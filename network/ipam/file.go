@@ -84,10 +84,13 @@ func (a *Allocator) modify(netID string, fn func(*table) (changed bool, err erro
 	return writeTable(data, t)
 }
 
-// writeTable replaces the file atomically (temporary file, fsync,
-// rename, fsync of the directory): after kill -9 at any point the file
-// holds the old or the new table. The temporary name is fixed because
-// the caller holds the lock; a leftover of a killed writer is truncated.
+// writeTable replaces the file atomically (temporary file, rename): after
+// kill -9 at any point the file holds the old or the new table. It is not
+// fsynced: allocations live only as long as a run, so after a power cut
+// (the only case fsync covers) nothing runs and an older table is as good
+// as the newest; the two fsyncs cost 1-6 ms on every container start.
+// The temporary name is fixed because the caller holds the lock; a
+// leftover of a killed writer is truncated.
 func writeTable(path string, t *table) (retErr error) {
 	b, err := json.Marshal(t)
 	if err != nil {
@@ -107,25 +110,10 @@ func writeTable(path string, t *table) (retErr error) {
 	if _, err := f.Write(b); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return os.Rename(tmp, path)
 }
 
 // remove deletes the network's table, then its lock file while holding
@@ -144,9 +132,6 @@ func (a *Allocator) remove(netID string) error {
 		return err
 	}
 	_ = os.Remove(filepath.Join(filepath.Dir(data), "."+filepath.Base(data)+".tmp"))
-	if err := syncDir(a.dir); err != nil {
-		return err
-	}
 	return os.Remove(lock)
 }
 
