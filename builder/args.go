@@ -129,11 +129,28 @@ func globalScope(lex *shell.Lex, metaArgs []instructions.ArgCommand, given map[s
 type stageScope struct {
 	args vars // ARGs declared in this stage, with their values
 	env  vars // the image config's Env
+	// unset are args declared without any value: named in RUN's history
+	// text ("NAME="), but unset for expansion and RUN's environment.
+	unset map[string]bool
+}
+
+// setArgs are the declared args that have a value.
+func (s *stageScope) setArgs() vars {
+	if len(s.unset) == 0 {
+		return s.args
+	}
+	out := make(vars, 0, len(s.args))
+	for _, a := range s.args {
+		if !s.unset[a.k] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // expandEnv is the environment for word expansion.
 func (s *stageScope) expandEnv() vars {
-	return append(slices.Clone(s.args), s.env...)
+	return append(slices.Clone(s.setArgs()), s.env...)
 }
 
 // declare resolves `ARG k[=default]` in the stage: a --build-arg wins,
@@ -158,8 +175,13 @@ func (s *stageScope) declare(lex *shell.Lex, a instructions.KeyValuePairOptional
 	if !ok {
 		// Declared, no value: the name exists for RUN's history text only.
 		s.args = s.args.set(a.Key, "")
+		if s.unset == nil {
+			s.unset = map[string]bool{}
+		}
+		s.unset[a.Key] = true
 		return a.Key, nil
 	}
+	delete(s.unset, a.Key)
 	s.args = s.args.set(a.Key, v)
 	return a.Key + "=" + v, nil
 }
@@ -172,7 +194,7 @@ func (s *stageScope) runEnv(given map[string]string) []string {
 	for _, e := range s.env {
 		out = append(out, e.k+"="+e.v)
 	}
-	for _, a := range s.args {
+	for _, a := range s.setArgs() {
 		if _, shadowed := s.env.Get(a.k); !shadowed {
 			out = append(out, a.k+"="+a.v)
 		}

@@ -73,11 +73,14 @@ func TestStageScopeDeclare(t *testing.T) {
 			t.Errorf("RUN env %v lacks %s", env, want)
 		}
 	}
-	if slices.Contains(env, "UNDECLARED=x") || slices.Contains(env, "SHADOW=from-arg") {
+	if slices.Contains(env, "UNDECLARED=x") || slices.Contains(env, "SHADOW=from-arg") || slices.Contains(env, "NOVAL=") {
 		t.Errorf("RUN env %v has an undeclared or shadowed arg", env)
 	}
+	if _, ok := s.expandEnv().Get("NOVAL"); ok {
+		t.Error("an arg declared without a value is set for expansion")
+	}
 	prefix := s.runArgsPrefix()
-	if prefix[0] != "|6" || !slices.Contains(prefix, "SHADOW=from-env") {
+	if prefix[0] != "|6" || !slices.Contains(prefix, "SHADOW=from-env") || !slices.Contains(prefix, "NOVAL=") {
 		t.Errorf("history prefix %v", prefix)
 	}
 }

@@ -53,6 +53,19 @@ func (b *Builder) Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One lease for the whole build: no image GC may collect the layers
+	// of finished steps (or of cache hits) before the image naming them
+	// is stored.
+	lease, err := b.store.Lease(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lease.Unlock()
+	release, err := bd.claim(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	st, err := bd.run(ctx)
 	if err != nil {
 		return nil, err
@@ -61,7 +74,11 @@ func (b *Builder) Build(ctx context.Context, o BuildOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Image: img, Warnings: append(df.Warnings, bd.unusedArgs()...)}, nil
+	warnings := append(df.Warnings, bd.unusedArgs()...)
+	for _, w := range warnings {
+		bd.emit(Event{Kind: EventWarning, Data: []byte(w)})
+	}
+	return &Result{Image: img, Warnings: warnings}, nil
 }
 
 func (b *Builder) newBuild(df *Dockerfile, o BuildOptions) (*build, error) {
@@ -74,6 +91,11 @@ func (b *Builder) newBuild(df *Dockerfile, o BuildOptions) (*build, error) {
 		if !manifest.Match(p, want) {
 			return nil, fmt.Errorf("%w: --platform %s: only the host's platform (%s) can be built", errdefs.ErrInvalid, o.Platform, manifest.FormatPlatform(p))
 		}
+	}
+	switch o.Network {
+	case "", "default", "host", "none":
+	default:
+		return nil, fmt.Errorf("%w: network mode %q is not supported by the builder (default, host, none)", errdefs.ErrInvalid, o.Network)
 	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])

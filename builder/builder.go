@@ -81,6 +81,10 @@ type BuildOptions struct {
 	// Secrets are --secret id → host file, mounted by RUN
 	// --mount=type=secret at /run/secrets/<id>, never stored in a layer.
 	Secrets map[string]string
+	// Network is the default network of RUN steps (docker build
+	// --network): "" or "default" (the host's, see doc.go), "host", or
+	// "none". A RUN --network flag overrides it.
+	Network string
 	// Progress receives the build's events; nil discards them.
 	Progress func(Event)
 }

@@ -7,10 +7,8 @@ import (
 	"maps"
 	"time"
 
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/onggi/onggi/image"
 	"github.com/onggi/onggi/image/manifest"
-	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -25,11 +23,6 @@ func (bd *build) finish(ctx context.Context, st *state) (*image.Image, error) {
 		}
 		maps.Copy(st.img.Config.Labels, bd.o.Labels)
 	}
-	lease, err := bd.b.store.Lease(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer lease.Unlock()
 	for _, i := range bd.g.needed() {
 		if i == bd.g.target {
 			continue
@@ -102,8 +95,3 @@ func dockerLayers(in []ocispec.Descriptor) []ocispec.Descriptor {
 	}
 	return out
 }
-
-var (
-	_ = dockerspec.DockerOCIImage{}
-	_ digest.Digest
-)

@@ -52,7 +52,7 @@ func (r *stageRun) copy(ctx context.Context, cs copyStep) (retErr error) {
 	src := r.bd.o.Context
 	var srcKey string
 	if len(cs.sd.SourceContents) > 0 {
-		dir, srcs, err := heredocSources(r.bd.b.runroot, cs.sd.SourceContents)
+		dir, srcs, err := heredocSources(r.bd.b.runroot, r.bd.id, cs.sd.SourceContents)
 		if err != nil {
 			return err
 		}
@@ -80,17 +80,17 @@ func (r *stageRun) copy(ctx context.Context, cs copyStep) (retErr error) {
 	createdBy := copyHistory(cs) + " # buildkit"
 	key := stepKey(r.st.key, "copy", createdBy, cs.opts.Dest, srcKey, strings.Join(cs.opts.ExcludePatterns, "\x00"))
 	v := r.fsVertex(cs.title)
-	return r.fsStep(ctx, v, key, createdBy, func(rootfs, bundle string) error {
+	return r.fsStep(ctx, v, key, createdBy, func(rootfs, bundle string) (keepEntry, error) {
 		if from != nil {
 			dir := filepath.Join(bundle, "from")
 			undo, err := r.bd.view(ctx, from, dir)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			defer undo()
 			src = fscopy.Source{Root: dir}
 		}
-		return fscopy.Copy(rootfs, src, cs.opts)
+		return nil, fscopy.Copy(rootfs, src, cs.opts)
 	})
 }
 
@@ -131,11 +131,12 @@ func destPath(workdir, dest string) string {
 
 // heredocSources writes COPY's heredoc bodies into a temp directory, to
 // be copied like context files.
-func heredocSources(runroot string, contents []instructions.SourceContent) (string, []string, error) {
+func heredocSources(runroot, buildID string, contents []instructions.SourceContent) (string, []string, error) {
 	if err := os.MkdirAll(runroot, 0o700); err != nil {
 		return "", nil, err
 	}
-	dir, err := os.MkdirTemp(runroot, "heredoc-")
+	// Named after the build, so a crashed build's sweep removes it.
+	dir, err := os.MkdirTemp(runroot, buildID+"-heredoc-")
 	if err != nil {
 		return "", nil, err
 	}
@@ -163,7 +164,7 @@ func (r *stageRun) dispatchWorkdir(ctx context.Context, c *instructions.WorkdirC
 	user := r.st.img.Config.User
 	v := r.fsVertex(c.String())
 	key := stepKey(r.st.key, "workdir", wd, user)
-	return r.fsStepConfig(ctx, v, key, text, setWD, func(rootfs, _ string) error {
-		return makeWorkdir(rootfs, wd, user)
+	return r.fsStepConfig(ctx, v, key, text, setWD, func(rootfs, _ string) (keepEntry, error) {
+		return nil, makeWorkdir(rootfs, wd, user)
 	})
 }

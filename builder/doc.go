@@ -25,6 +25,20 @@
 // <root>/builder/cache. An unchanged rebuild is resolved from these files
 // alone: nothing is mounted or run.
 //
+// Multi-stage builds keep each stage's result as an untagged image the
+// cache lists (Builder.Holds), so an image GC does not collect the layers
+// the cache points at; `builder prune` removes them with the index and the
+// cache mounts (<root>/builder/cache-mounts).
+//
+// A step's snapshot, mount and bundle (<runroot>/builder/<build>-<step>)
+// are removed when the step ends, success or not, and a build holds an
+// flock on <runroot>/builder/<build>.lock while it runs: the next build
+// sweeps whatever a killed one (kill -9) left — its step container, its
+// mounts, its snapshots. Mountpoints the runtime had to create in the
+// rootfs for /etc/hosts, /proc, a secret or a cache mount are removed
+// again, and the directories above them get their mtimes back and are
+// left out of the layer, so they never show up in an image.
+//
 // Network of RUN steps: `--network=none` gives a private network namespace
 // with loopback only. The default is the host's network namespace, as
 // BuildKit's OCI worker does when no CNI network is configured: a

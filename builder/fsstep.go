@@ -13,12 +13,12 @@ import (
 // or fn runs on a writable, mounted snapshot of the current state and
 // the snapshot's diff becomes the step's layer (none if it changed
 // nothing: an empty_layer entry, as BuildKit's exporter writes).
-func (r *stageRun) fsStep(ctx context.Context, v *vertex, key digest.Digest, createdBy string, fn func(rootfs, bundle string) error) error {
+func (r *stageRun) fsStep(ctx context.Context, v *vertex, key digest.Digest, createdBy string, fn func(rootfs, bundle string) (keepEntry, error)) error {
 	return r.fsStepConfig(ctx, v, key, createdBy, nil, fn)
 }
 
 // fsStepConfig is fsStep for a step that also changes the config (WORKDIR).
-func (r *stageRun) fsStepConfig(ctx context.Context, v *vertex, key digest.Digest, createdBy string, cfg func(*state), fn func(rootfs, bundle string) error) error {
+func (r *stageRun) fsStepConfig(ctx context.Context, v *vertex, key digest.Digest, createdBy string, cfg func(*state), fn func(rootfs, bundle string) (keepEntry, error)) error {
 	return r.cached(key, v, func() (*state, error) {
 		desc, diffID, err := r.bd.mutate(ctx, r.st, strconv.Itoa(v.n), fn)
 		if err != nil {

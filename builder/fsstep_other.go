@@ -12,6 +12,6 @@ import (
 
 var errNotSupported = errors.New("building images is only supported on Linux")
 
-func (bd *build) mutate(ctx context.Context, st *state, tag string, fn func(rootfs, bundle string) error) (*ocispec.Descriptor, digest.Digest, error) {
+func (bd *build) mutate(ctx context.Context, st *state, tag string, fn func(rootfs, bundle string) (keepEntry, error)) (*ocispec.Descriptor, digest.Digest, error) {
 	return nil, "", errNotSupported
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/onggi/onggi/errdefs"
+	"github.com/onggi/onggi/image/manifest"
 )
 
 // stageNode is a stage of the graph: its base (an earlier stage or an
@@ -46,6 +47,9 @@ func buildGraph(df *Dockerfile, lex *shell.Lex, globals vars, target string) (*g
 			return nil, df.errorAt(line(st), fmt.Errorf("%w: base name (%s) should not be blank", errdefs.ErrInvalid, st.BaseName))
 		}
 		n.base = base
+		if err := checkPlatform(st.Platform, lex, globals); err != nil {
+			return nil, df.errorAt(line(st), err)
+		}
 		if j, ok := g.stageRef(base, i); ok {
 			n.baseStage = j
 			n.deps[j] = true
@@ -63,6 +67,28 @@ func buildGraph(df *Dockerfile, lex *shell.Lex, globals vars, target string) (*g
 		g.target = j
 	}
 	return g, nil
+}
+
+// checkPlatform refuses FROM --platform values other than the host's
+// (expanded with the global args, so $BUILDPLATFORM and $TARGETPLATFORM
+// work): onggi builds for the host only.
+func checkPlatform(p string, lex *shell.Lex, globals vars) error {
+	if p == "" {
+		return nil
+	}
+	v, _, err := lex.ProcessWord(p, globals)
+	if err != nil {
+		return err
+	}
+	want, err := manifest.ParsePlatform(v)
+	if err != nil {
+		return fmt.Errorf("%w: FROM --platform=%s: %v", errdefs.ErrInvalid, v, err)
+	}
+	host, _ := globals.Get("BUILDPLATFORM")
+	if hp, err := manifest.ParsePlatform(host); err == nil && !manifest.Match(hp, want) {
+		return fmt.Errorf("%w: FROM --platform=%s: only the host's platform (%s) can be built", errdefs.ErrInvalid, v, host)
+	}
+	return nil
 }
 
 func line(st *instructions.Stage) int {

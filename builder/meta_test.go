@@ -85,11 +85,14 @@ func TestEntrypointResetsBaseCmd(t *testing.T) {
 
 func TestBuildErrors(t *testing.T) {
 	b := testBuilder(t, false)
+	mustBuild(t, b, "FROM --platform=$BUILDPLATFORM scratch\n", "", nil)
 	cases := []struct{ df, want string }{
 		{"FROM nope-not-here\n", "failed to resolve source metadata"},
 		{"FROM scratch\nSTOPSIGNAL NOTASIG\n", "Dockerfile:2"},
 		{"FROM scratch\nRUN --mount=type=nope,target=/x true\n", "Dockerfile:2: RUN --mount=type=nope"},
 		{"FROM scratch\nCOPY a b\n", "needs a build context"},
+		{"FROM scratch\nRUN --security=insecure true\n", "RUN --security is not supported"},
+		{"FROM --platform=linux/s390x scratch\n", "only the host's platform"},
 	}
 	for _, c := range cases {
 		_, _, err := tryBuild(t, b, c.df, "", nil)

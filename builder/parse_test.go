@@ -11,7 +11,7 @@ import (
 func TestParseErrorsNameFileAndLine(t *testing.T) {
 	cases := []struct {
 		name, df, want string
-		line         int
+		line           int
 	}{
 		{"unknown instruction", "FROM busybox\nRUN true\nFOO bar\n", "unknown instruction: FOO", 3},
 		{"unknown flag", "FROM busybox\nRUN --bogus=1 true\n", "unknown flag: --bogus", 2},

@@ -19,6 +19,13 @@ import (
 // to `builder prune`, as Docker's does.
 func (b *Builder) Holds(id digest.Digest) bool { return b.cache.holds(id) }
 
+// HoldsImage is Holds for the builder whose root is root
+// (<onggi root>/builder) without opening it: one stat, cheap enough for
+// the image store's in-use hook.
+func HoldsImage(root string, id digest.Digest) bool {
+	return openCache(filepath.Join(root, "cache")).holds(id)
+}
+
 // Prune empties the build cache: the index, the cache mounts, and the
 // stage images it held (those nobody tagged since). It returns the bytes
 // of cache mounts and records freed; the caller runs the image store's GC

@@ -37,6 +37,13 @@ type runSpec struct {
 }
 
 func (r *stageRun) dispatchRun(ctx context.Context, c *instructions.RunCommand) error {
+	for _, f := range c.FlagsUsed {
+		if f != "mount" && f != "network" {
+			// --security=insecure, --device: parsed by BuildKit's package,
+			// refused here rather than silently ignored.
+			return fmt.Errorf("%w: RUN --%s is not supported", errdefs.ErrInvalid, f)
+		}
+	}
 	args, script, err := runArgs(c)
 	if err != nil {
 		return err
@@ -45,6 +52,9 @@ func (r *stageRun) dispatchRun(ctx context.Context, c *instructions.RunCommand) 
 		args = r.withShell(instructions.ShellDependantCmdLine{CmdLine: args, PrependShell: true})
 	}
 	network := instructions.GetNetwork(c)
+	if network == instructions.NetworkDefault && r.bd.o.Network != "" {
+		network = r.bd.o.Network
+	}
 	switch network {
 	case instructions.NetworkNone:
 	case instructions.NetworkDefault, instructions.NetworkHost:
@@ -69,7 +79,7 @@ func (r *stageRun) dispatchRun(ctx context.Context, c *instructions.RunCommand) 
 		workdir: r.st.img.Config.WorkingDir, network: network, mounts: mounts, script: script,
 		context: r.bd.o.Context, stageFor: r.fromState}
 	v := r.fsVertex(runTitle(c))
-	return r.fsStep(ctx, v, stepKey(r.st.key, keyParts...), createdBy, func(rootfs, bundle string) error {
+	return r.fsStep(ctx, v, stepKey(r.st.key, keyParts...), createdBy, func(rootfs, bundle string) (keepEntry, error) {
 		return r.bd.runContainer(ctx, spec, rootfs, bundle, v)
 	})
 }
@@ -151,6 +161,10 @@ func (r *stageRun) fromState(from string) (*state, error) {
 		return nil, err
 	}
 	if j, ok := r.bd.g.stageRef(ref, r.node.index); ok {
+		if !r.node.deps[j] {
+			// Named through a stage-scoped ARG the graph could not see.
+			return nil, fmt.Errorf("%w: --from=%s: stage references must not depend on stage-level ARGs", errdefs.ErrInvalid, from)
+		}
 		return r.bd.stageState(j), nil
 	}
 	return r.bd.imageState(context.Background(), ref)

@@ -12,12 +12,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	ctypes "github.com/moby/moby/api/types/container"
 	"github.com/onggi/onggi/container/spec"
 	"github.com/onggi/onggi/runtime/driver"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // sandboxHostname is a RUN container's hostname (BuildKit's).
@@ -26,15 +28,15 @@ const sandboxHostname = "buildkitsandbox"
 // runContainer runs spec's process as a container on the mounted rootfs,
 // streaming its output to v, and cleans up every mountpoint stub the
 // runtime had to create in the rootfs so none reaches the layer.
-func (bd *build) runContainer(ctx context.Context, rs runSpec, rootfs, bundle string, v *vertex) (retErr error) {
+func (bd *build) runContainer(ctx context.Context, rs runSpec, rootfs, bundle string, v *vertex) (_ keepEntry, retErr error) {
 	extra, release, err := bd.runMounts(ctx, rs, bundle)
 	defer release()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	etc, err := writeEtcFiles(bundle)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	id := "build-" + bd.id + "-" + filepath.Base(bundle)[len(bd.id)+1:]
 	env := rs.env
@@ -51,28 +53,28 @@ func (bd *build) runContainer(ctx context.Context, rs runSpec, rootfs, bundle st
 		Rootfs:     rootfs, Mounts: specMounts(extra), EtcFiles: etc,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	stubs, err := missingTargets(rootfs, sp.Mounts)
+	stubs, parents, err := mountTargets(rootfs, sp.Mounts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
-		if err := removeStubs(stubs); err != nil && retErr == nil {
+		if err := removeStubs(stubs, parents, rootfs); err != nil && retErr == nil {
 			retErr = err
 		}
 	}()
 	if err := ensureWorkdir(rootfs, sp.Process.Cwd); err != nil {
-		return err
+		return nil, err
 	}
 	b, err := json.Marshal(sp)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
-		return fmt.Errorf("writing build step bundle: %w", err)
+		return nil, fmt.Errorf("writing build step bundle: %w", err)
 	}
-	return bd.execute(ctx, id, bundle, rs.args, v)
+	return dropUnchangedDirs(parents), bd.execute(ctx, id, bundle, rs.args, v)
 }
 
 // execute creates, starts and waits for the container, and deletes it
@@ -181,35 +183,53 @@ func ensureWorkdir(rootfs, cwd string) error {
 	return nil
 }
 
-// missingTargets lists, deepest first, the host paths of every mount
-// destination (and its parents) that does not exist in the rootfs yet:
+// mountTargets lists, deepest first, the host paths of every mount
+// destination (and its parents) that does not exist in the rootfs yet —
 // the runtime creates them as mountpoints, and they must not end up in
-// the step's layer.
-func missingTargets(rootfs string, ms []specs.Mount) ([]string, error) {
+// the step's layer — and records the directories above them that do
+// exist (by path relative to rootfs), whose mtimes the stubs will touch.
+func mountTargets(rootfs string, ms []specs.Mount) ([]string, map[string]dirMeta, error) {
 	seen := map[string]bool{}
-	var out []string
+	var stubs []string
+	parents := map[string]dirMeta{}
 	for _, m := range ms {
 		for p := filepath.Clean(m.Destination); p != "/" && p != "."; p = filepath.Dir(p) {
 			hp, err := securejoin.SecureJoin(rootfs, p)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if seen[hp] {
 				continue
 			}
 			seen[hp] = true
-			if _, err := os.Lstat(hp); errors.Is(err, os.ErrNotExist) {
-				out = append(out, hp)
+			fi, err := os.Lstat(hp)
+			if errors.Is(err, os.ErrNotExist) {
+				stubs = append(stubs, hp)
+				continue
+			}
+			if err == nil && fi.IsDir() {
+				if rel, err := filepath.Rel(rootfs, hp); err == nil {
+					parents[rel] = metaOf(fi)
+				}
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.Count(out[i], "/") > strings.Count(out[j], "/") })
-	return out, nil
+	sort.Slice(stubs, func(i, j int) bool { return strings.Count(stubs[i], "/") > strings.Count(stubs[j], "/") })
+	return stubs, parents, nil
+}
+
+func metaOf(fi os.FileInfo) dirMeta {
+	m := dirMeta{mode: fi.Mode(), mtime: fi.ModTime()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		m.uid, m.gid = int(st.Uid), int(st.Gid)
+	}
+	return m
 }
 
 // removeStubs removes the mountpoints the runtime created, if they are
-// still empty (a step that wrote into one keeps it).
-func removeStubs(stubs []string) error {
+// still empty (a step that wrote into one keeps it), and gives the
+// directories above them back their mtimes.
+func removeStubs(stubs []string, parents map[string]dirMeta, rootfs string) error {
 	for _, p := range stubs {
 		fi, err := os.Lstat(p)
 		if err != nil {
@@ -220,6 +240,14 @@ func removeStubs(stubs []string) error {
 				return fmt.Errorf("removing mountpoint %s: %w", p, err)
 			}
 		}
+	}
+	for rel, m := range parents {
+		hp, err := securejoin.SecureJoin(rootfs, rel)
+		if err != nil {
+			continue
+		}
+		ts := []unix.Timespec{unix.NsecToTimespec(m.mtime.UnixNano()), unix.NsecToTimespec(m.mtime.UnixNano())}
+		_ = unix.UtimesNanoAt(unix.AT_FDCWD, hp, ts, unix.AT_SYMLINK_NOFOLLOW)
 	}
 	return nil
 }

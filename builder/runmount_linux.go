@@ -240,11 +240,11 @@ func (bd *build) bindFrom(ctx context.Context, rs runSpec, m *instructions.Mount
 			return extraMount{}, undo, err
 		}
 	}
-	opt := "lowerdir=" + src + ",upperdir=" + upper + ",workdir=" + work
 	if strings.ContainsAny(src, ",:") {
 		return extraMount{}, undo, fmt.Errorf("%w: bind mount source %q cannot be made writable", errdefs.ErrInvalid, m.Source)
 	}
-	return extraMount{m: specs.Mount{Destination: target, Type: "overlay", Source: "overlay", Options: []string{opt}}}, undo, nil
+	opts := []string{"lowerdir=" + src, "upperdir=" + upper, "workdir=" + work}
+	return extraMount{m: specs.Mount{Destination: target, Type: "overlay", Source: "overlay", Options: opts}}, undo, nil
 }
 
 func isDir(p string) bool {

@@ -11,7 +11,6 @@ import (
 	"github.com/onggi/onggi/image/manifest"
 	"github.com/onggi/onggi/image/reference"
 	digest "github.com/opencontainers/go-digest"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // stageRun executes one stage.
@@ -230,8 +229,6 @@ func (r *stageRun) dispatch(ctx context.Context, cmd instructions.Command) error
 	switch {
 	case err == nil, errors.As(err, &pe), errors.As(err, &se), ctx.Err() != nil:
 		return err
-	case errors.Is(err, errdefs.ErrInvalid):
-		return r.bd.df.commandError(cmd, err)
 	}
 	return r.bd.df.stepError(cmd, err)
 }
@@ -249,5 +246,3 @@ func (r *stageRun) expandRaw(word string) (string, error) {
 func (r *stageRun) fsVertex(text string) *vertex {
 	return r.bd.vertex(r.node.name, r.vertexName(text))
 }
-
-var _ = ocispec.Descriptor{}

@@ -12,6 +12,7 @@ import (
 	"github.com/onggi/onggi/builder/buildctx"
 	"github.com/onggi/onggi/errdefs"
 	"github.com/onggi/onggi/image"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // BuildOptions are `onggi build`'s options (docker's flags).
@@ -32,6 +33,8 @@ type BuildOptions struct {
 	Pull       bool
 	Platform   string
 	Secrets    map[string]string
+	// Network is --network for RUN steps ("", host, none).
+	Network string
 	// Output is --output: "" (an image only), or type local/tar with Dest
 	// ("-" for tar: stdout, written to Stdout).
 	Output BuildOutput
@@ -62,7 +65,7 @@ func (e *Engine) Build(ctx context.Context, o BuildOptions) (*image.Image, error
 		return nil, err
 	}
 	bo := builder.BuildOptions{Tags: o.Tags, BuildArgs: o.BuildArgs, Target: o.Target, Labels: o.Labels,
-		NoCache: o.NoCache, Platform: o.Platform, Secrets: o.Secrets, Progress: o.Progress}
+		NoCache: o.NoCache, Platform: o.Platform, Secrets: o.Secrets, Network: o.Network, Progress: o.Progress}
 	bc, err := e.buildContext(o, &bo)
 	if err != nil {
 		return nil, err
@@ -160,4 +163,13 @@ func (e *Engine) PruneBuildCache(ctx context.Context, all bool) (BuildCachePrune
 		return BuildCachePruneReport{}, err
 	}
 	return BuildCachePruneReport{SpaceReclaimed: n + gc.Bytes}, nil
+}
+
+// buildCacheHolds reports whether image id is a stage result the build
+// cache keeps. engine.go's image-in-use hook should OR it in, so `image
+// prune` leaves those images to `builder prune` (docker keeps its build
+// cache out of `image prune` too); not wired yet (engine.go is not the
+// builder's file).
+func (e *Engine) buildCacheHolds(id digest.Digest) bool {
+	return builder.HoldsImage(filepath.Join(e.root, "builder"), id)
 }
