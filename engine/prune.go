@@ -12,12 +12,16 @@ import (
 
 // PruneImages is `image prune`: dangling images (all unused ones with all),
 // restricted by docker's until= and label= / label!= filters, then GC.
+// Images the build cache holds are left to `builder prune`.
 func (e *Engine) PruneImages(ctx context.Context, all bool, filters map[string][]string) (image.PruneReport, error) {
 	match, err := pruneFilter(filters, time.Now())
 	if err != nil {
 		return image.PruneReport{}, err
 	}
-	return e.images.Prune(ctx, image.PruneOptions{All: all, Filter: match})
+	// Stage images the build cache holds are the cache's to prune
+	// (`builder prune`), as docker's image prune leaves its build cache.
+	keep := func(img *image.Image) bool { return !e.buildCacheHolds(img.ID) && match(img) }
+	return e.images.Prune(ctx, image.PruneOptions{All: all, Filter: keep})
 }
 
 func pruneFilter(f map[string][]string, now time.Time) (func(*image.Image) bool, error) {

@@ -93,3 +93,29 @@ func TestBuildHistoryShape(t *testing.T) {
 		t.Errorf("%s layers, want 4 (busybox + WORKDIR, COPY, RUN)", layers)
 	}
 }
+
+// TestBuildImagePruneKeepsCache: the untagged stage images a multi-stage
+// build keeps for its cache are the build cache's to prune: `image prune`
+// leaves them (a rebuild stays cached), `builder prune` takes them.
+func TestBuildImagePruneKeepsCache(t *testing.T) {
+	c := newBuildCLI(t)
+	ctx := writeContext(t, map[string]string{"Dockerfile": "FROM busybox AS base\nRUN echo b > /b\n" +
+		"FROM busybox\nCOPY --from=base /b /b\nRUN cat /b > /c\n"})
+	c.build("-t", "ms:1", ctx)
+	before := strings.Fields(c.ok("images", "-aq")) // ms:1, the base stage, busybox
+	c.ok("image", "prune", "-f")                    // dangling: the stage images are untagged
+	if after := strings.Fields(c.ok("images", "-aq")); len(before) != 3 || len(after) != len(before) {
+		t.Errorf("image prune took the cache's stage image: %v → %v", before, after)
+	}
+	out := c.build("-t", "ms:2", ctx)
+	for s, cached := range steps(t, out) {
+		if !cached {
+			t.Errorf("after image prune: %s rerun\n%s", s, out)
+		}
+	}
+	c.ok("builder", "prune", "-f")
+	c.ok("rmi", "ms:1", "ms:2")
+	if out := strings.TrimSpace(c.ok("images", "-aq")); strings.Count(out, "\n")+1 != 1 {
+		t.Errorf("images left after builder prune and rmi (only busybox expected):\n%s", c.ok("images", "-a"))
+	}
+}
