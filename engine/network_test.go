@@ -276,7 +276,7 @@ func fileExists(p string) bool {
 func TestNetworkCreateValidation(t *testing.T) {
 	e := newTestEngine(t)
 	ctx := context.Background()
-	if _, err := e.CreateNetwork(ctx, "vnet", mnet.CreateRequest{IPAM: &mnet.IPAM{Config: []mnet.IPAMConfig{{Subnet: netip.MustParsePrefix("10.201.7.0/24")}}}}); err != nil {
+	if _, err := e.CreateNetwork(ctx, "vnet", mnet.CreateRequest{IPAM: &mnet.IPAM{Config: []mnet.IPAMConfig{{Subnet: netip.MustParsePrefix("10.203.7.0/24")}}}}); err != nil {
 		t.Fatal(err)
 	}
 	ip := func(s string) *mnet.NetworkingConfig {

@@ -9,6 +9,8 @@ import (
 
 // TestNetworkCreateList: network create and ls (table, filters, -q,
 // --no-trunc, --format) with docker's output and errors.
+// (Its subnet differs from TestNetworkInspect's: parallel instances may
+// not share one, see the subnet claims in engine/network_subnets.go.)
 func TestNetworkCreateList(t *testing.T) {
 	t.Parallel()
 	c := newNetCLI(t)
@@ -16,7 +18,7 @@ func TestNetworkCreateList(t *testing.T) {
 	if len(idA) != 64 {
 		t.Fatalf("network create printed %q, want a 64-hex id", idA)
 	}
-	idB := c.createNetwork("cli-b", "--subnet", "10.211.7.0/24", "--gateway", "10.211.7.254", "--ip-range", "10.211.7.128/25", "--internal")
+	idB := c.createNetwork("cli-b", "--subnet", "10.211.8.0/24", "--gateway", "10.211.8.254", "--ip-range", "10.211.8.128/25", "--internal")
 	if r := c.run("network", "create", "cli-a"); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
 		t.Errorf("duplicate create: %v", r)
 	}

@@ -303,7 +303,8 @@ func newOtherHost(t testing.TB) *otherHost {
 	n := int(otherHostSeq.Add(1))
 	id := fmt.Sprintf("%d%d", os.Getpid()%100000, n)
 	// 10.201.P.Q/30 from the pid and a counter: parallel tests and
-	// processes get their own link.
+	// processes get their own link. (No test network may use 10.201/16:
+	// its bridge would overlap these routes.)
 	slot := (os.Getpid()*16 + n) % (256 * 64)
 	base := netip.AddrFrom4([4]byte{10, 201, byte(slot / 64), byte(slot%64) * 4})
 	h := &otherHost{t: t, ns: "xhost" + id, hostIf: "xh" + id, hostAddr: base.Next(), addr: base.Next().Next(), slot: slot}
