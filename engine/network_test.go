@@ -314,8 +314,8 @@ func TestNetworkCreateValidation(t *testing.T) {
 	if err != nil || len(w) != 1 || w[0] != "Published ports are discarded when using host network mode" {
 		t.Errorf("host with -p: %v %v", w, err)
 	}
-	c, _, err := e.CreateContainer(ctx, CreateOptions{Image: "busybox", Config: cmd("true"), HostConfig: &ctypes.HostConfig{NetworkMode: "vnet"}, NetworkingConfig: ip("10.201.7.77")})
-	if err != nil || c.Networks["vnet"] == nil || c.Networks["vnet"].IPAMConfig.IPv4Address.String() != "10.201.7.77" {
+	c, _, err := e.CreateContainer(ctx, CreateOptions{Image: "busybox", Config: cmd("true"), HostConfig: &ctypes.HostConfig{NetworkMode: "vnet"}, NetworkingConfig: ip("10.203.7.77")})
+	if err != nil || c.Networks["vnet"] == nil || c.Networks["vnet"].IPAMConfig.IPv4Address.String() != "10.203.7.77" {
 		t.Fatalf("--ip: %+v %v", c, err)
 	}
 	if code, err := runToExit(e, c.ID); err != nil || code != 0 {
