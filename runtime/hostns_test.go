@@ -32,20 +32,45 @@ func mountTable(t *testing.T) []string {
 }
 
 // assertSameMounts fails t unless the mount table is line for line what it
-// was (mount IDs, mount points, options and propagation alike).
+// was (mount IDs, mount points, options and propagation alike). Mounts
+// under /tmp and /run belong to whatever else runs on the machine (test
+// packages run in parallel: their netns files, overlays, dockerd's) and
+// are ignored, except those under this test's own temporary directories.
 func assertSameMounts(t *testing.T, before []string) {
 	t.Helper()
 	after := mountTable(t)
+	ours := func(l string) bool {
+		f := strings.Fields(l)
+		if len(f) < 5 {
+			return true
+		}
+		mp := f[4]
+		if !strings.HasPrefix(mp, "/tmp/") && !strings.HasPrefix(mp, "/run/") {
+			return true
+		}
+		return strings.HasPrefix(mp, filepath.Join(os.TempDir(), testTempPrefix(t)))
+	}
 	for _, l := range after {
-		if !slices.Contains(before, l) {
+		if ours(l) && !slices.Contains(before, l) {
 			t.Errorf("mount added or changed: %s", l)
 		}
 	}
 	for _, l := range before {
-		if !slices.Contains(after, l) {
+		if ours(l) && !slices.Contains(after, l) {
 			t.Errorf("mount removed or changed: %s", l)
 		}
 	}
+}
+
+// testTempPrefix is how t.TempDir names this test's directories (the test
+// name with path separators and odd characters replaced).
+func testTempPrefix(t *testing.T) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == '<' || r == '>' || r == '*' || r == '?' || r == '"' || r == '|' {
+			return '_'
+		}
+		return r
+	}, t.Name())
 }
 
 // mountsUnder returns the mount table lines whose mount point is dir or
