@@ -104,7 +104,7 @@ setup_onggi() {
 	onggi=$(command -v "$onggi")
 	O image bootstrap busybox >/dev/null
 	O save -o "$work/busybox.tar" busybox
-	cmd[onggi]="$onggi --root $work/onggi/root --runroot $work/onggi/run run --rm busybox true"
+	cmd[onggi]="$onggi --root $work/onggi/root --runroot $work/onggi/run run --rm --network none busybox true"
 }
 
 setup_podman() {
@@ -208,7 +208,7 @@ bench_memory() {
 		[ -n "${ok[$e]:-}" ] || continue
 		for ((i = 0; i < m; i++)); do
 			case $e in
-			onggi) O run -d busybox sleep 3600 >/dev/null ;;
+			onggi) O run -d --network none busybox sleep 3600 >/dev/null ;;
 			# shellcheck disable=SC2086
 			podman) P run -d $PODMAN_RUN_FLAGS busybox sleep 3600 >/dev/null ;;
 			docker) D run -d --network none busybox sleep 3600 >/dev/null ;;
