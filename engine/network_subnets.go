@@ -83,7 +83,10 @@ func usesSubnet(root string, p netip.Prefix) bool {
 }
 
 // claimedSubnets are the subnets other instances claim (pickSubnet avoids
-// them; a stale one costs only a subnet skipped).
+// them). A claim whose instance is gone (its root's networks directory no
+// longer exists: a deleted temporary root, say) is removed on the way, or
+// such claims would pile up until a reboot and push every pick further
+// out; a stale claim of a live instance costs only a subnet skipped.
 func (e *Engine) claimedSubnets() []netip.Prefix {
 	ents, err := os.ReadDir(subnetClaimDir)
 	if err != nil {
@@ -91,11 +94,24 @@ func (e *Engine) claimedSubnets() []netip.Prefix {
 	}
 	var out []netip.Prefix
 	for _, de := range ents {
-		if p, err := netip.ParsePrefix(strings.ReplaceAll(de.Name(), "_", "/")); err == nil {
-			out = append(out, p)
+		p, err := netip.ParsePrefix(strings.ReplaceAll(de.Name(), "_", "/"))
+		if err != nil {
+			continue
 		}
+		path := filepath.Join(subnetClaimDir, de.Name())
+		if owner, err := os.ReadFile(path); err == nil && instanceGone(string(owner)) {
+			_ = os.Remove(path)
+			continue
+		}
+		out = append(out, p)
 	}
 	return out
+}
+
+// instanceGone reports whether the onggi instance at root no longer exists.
+func instanceGone(root string) bool {
+	_, err := os.Stat(filepath.Join(root, "networks"))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // releaseSubnets drops this instance's claims of a removed network.

@@ -227,6 +227,26 @@ func TestSubnetClaims(t *testing.T) {
 	if got := b.claimedSubnets(); len(got) != 0 {
 		t.Errorf("after release: %v", got)
 	}
+
+	// A claim of an instance whose root is gone is dropped when listed.
+	gone := &Engine{root: filepath.Join(t.TempDir(), "gone")}
+	if err := os.MkdirAll(filepath.Join(gone.root, "networks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	q := netip.MustParsePrefix("10.77.2.0/24")
+	if err := gone.claimSubnet(q); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.claimedSubnets(); len(got) != 1 || got[0] != q {
+		t.Errorf("live claim: %v", got)
+	}
+	os.RemoveAll(gone.root)
+	if got := b.claimedSubnets(); len(got) != 0 {
+		t.Errorf("claim of a deleted root still avoided: %v", got)
+	}
+	if _, err := os.Stat(subnetClaimPath(q)); err == nil {
+		t.Error("claim of a deleted root not removed")
+	}
 }
 
 // TestAwaitTeardownConflict: an endpoint file written by another live
