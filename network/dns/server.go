@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -105,14 +106,31 @@ func New(cfg Config) (_ *Server, retErr error) {
 	return s, nil
 }
 
+// bindWait is how long a fixed address that is in use is retried: the
+// responder of a removed onggi instance whose subnet was just reused keeps
+// the gateway's :53 until it notices its records are gone (~2 s).
+var bindWait = 4 * time.Second
+
 // bind opens the UDP socket and then the TCP one on the same port, retrying
-// a few times when port 0 handed out a UDP port whose TCP twin is taken.
+// a few times when port 0 handed out a UDP port whose TCP twin is taken,
+// and for up to bindWait while a fixed port is in use.
 func (s *Server) bind(ap netip.AddrPort) error {
 	lc := listenConfig(ap.Addr())
 	ctx := context.Background()
+	deadline := time.Now().Add(bindWait)
+	retry := func(err error) bool {
+		if ap.Port() == 0 || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+		return true
+	}
 	for try := 0; ; try++ {
 		pc, err := lc.ListenPacket(ctx, "udp", ap.String())
 		if err != nil {
+			if retry(err) {
+				continue
+			}
 			return fmt.Errorf("dns responder: %w", err)
 		}
 		port := pc.LocalAddr().(*net.UDPAddr).Port
@@ -120,7 +138,7 @@ func (s *Server) bind(ap netip.AddrPort) error {
 		ln, err := lc.Listen(ctx, "tcp", tcpAddr.String())
 		if err != nil {
 			pc.Close()
-			if ap.Port() == 0 && try < 10 {
+			if (ap.Port() == 0 && try < 10) || retry(err) {
 				continue
 			}
 			return fmt.Errorf("dns responder: %w", err)
