@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/onggi/onggi/internal/flock"
 )
 
 // A name file (names/<name>) holds the owning id. It appears fully
@@ -54,7 +56,7 @@ func (s *Store) reserveName(name, id string) (*os.File, error) {
 }
 
 func (s *Store) fillNameTemp(f *os.File, id string) error {
-	if err := flock(f); err != nil {
+	if err := flock.Lock(f); err != nil {
 		return err
 	}
 	_, err := f.WriteString(id)
@@ -101,7 +103,7 @@ func lockedIfCurrent(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(f); err != nil {
+	if err := flock.Lock(f); err != nil {
 		f.Close()
 		return nil, err
 	}

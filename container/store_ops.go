@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onggi/onggi/errdefs"
+	"github.com/onggi/onggi/internal/flock"
 )
 
 // sweepAge is how old a .tmp-/.removing- directory must be before List
@@ -130,7 +131,7 @@ func (s *Store) lock(ref string) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("locking container %s: %w", id, err)
 	}
-	if err := flock(f); err != nil {
+	if err := flock.Lock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("locking container %s: %w", id, err)
 	}

@@ -2,13 +2,7 @@
 
 package container
 
-import (
-	"errors"
-	"os"
-)
+import "errors"
 
-// onggi runs on Linux only; these keep the package compiling elsewhere.
-
-func flock(f *os.File) error { return errors.ErrUnsupported }
-
+// onggi runs on Linux only; this keeps the package compiling elsewhere.
 func renameNoReplace(oldPath, newPath string) error { return errors.ErrUnsupported }

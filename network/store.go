@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/onggi/onggi/errdefs"
+	"github.com/onggi/onggi/internal/flock"
 )
 
 // Store keeps network records as <dir>/<id>.json. Reads take no lock:
@@ -102,7 +103,7 @@ func lockFile(path string) (func(), error) {
 		if err != nil {
 			return nil, fmt.Errorf("locking %s: %w", filepath.Base(path), err)
 		}
-		if err := flock(f); err != nil {
+		if err := flock.Lock(f); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("locking %s: %w", filepath.Base(path), err)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/onggi/onggi/internal/flock"
 )
 
 // Locks live in <dir>/.locks/<name>, not <dir>/<name>.lock: "x.lock" is
@@ -23,7 +25,7 @@ func (s *Store) lock(name string) (func(), error) {
 		if err != nil {
 			return nil, fmt.Errorf("locking volume %s: %w", name, err)
 		}
-		if err := flock(f); err != nil {
+		if err := flock.Lock(f); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("locking volume %s: %w", name, err)
 		}

@@ -5,12 +5,9 @@ package volume
 import (
 	"errors"
 	"io/fs"
-	"os"
 )
 
 // onggi runs on Linux only; these keep the package compiling elsewhere.
-
-func flock(f *os.File) error { return errors.ErrUnsupported }
 
 func renameNoReplace(oldPath, newPath string) error { return errors.ErrUnsupported }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/onggi/onggi/errdefs"
+	"github.com/onggi/onggi/internal/flock"
 )
 
 // table is one network's file.
@@ -158,7 +159,7 @@ func lockFile(path string) (func(), error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := flock(f); err != nil {
+		if err := flock.Lock(f); err != nil {
 			f.Close()
 			return nil, err
 		}
