@@ -2,6 +2,7 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -129,8 +130,11 @@ func (bd *build) cacheMount(m *instructions.Mount, target string) (extraMount, f
 		if m.GID != nil {
 			gid = int(*m.GID)
 		}
-		_ = os.Chmod(dir, mode)
-		_ = os.Lchown(dir, uid, gid)
+		// Mkdir's mode is masked by the umask; an explicit chmod is not.
+		if err := errors.Join(os.Chmod(dir, mode), os.Lchown(dir, uid, gid)); err != nil {
+			os.Remove(dir)
+			return extraMount{}, nil, fmt.Errorf("cache mount %s: %w", id, err)
+		}
 	} else if !os.IsExist(err) {
 		return extraMount{}, nil, fmt.Errorf("cache mount %s: %w", id, err)
 	}
@@ -186,7 +190,9 @@ func (bd *build) secretMount(m *instructions.Mount, target, bundle string, i int
 	if err := os.WriteFile(p, data, mode); err != nil {
 		return extraMount{}, nil, err
 	}
-	_ = os.Chmod(p, mode)
+	if err := os.Chmod(p, mode); err != nil { // WriteFile's mode is masked by the umask
+		return extraMount{}, nil, err
+	}
 	uid, gid := 0, 0
 	if m.UID != nil {
 		uid = int(*m.UID)
