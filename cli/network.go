@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
 
 	"github.com/moby/moby/api/types/network"
-	"github.com/onggi/onggi/errdefs"
 	"github.com/spf13/cobra"
 )
 
@@ -234,36 +232,7 @@ func newNetworkInspectCmd(g *Globals) *cobra.Command {
 		Args:                  requiresMinArgs(1),
 		DisableFlagsInUseLine: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := imageEngine(g)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			var found []inspected
-			var missing []string
-			for _, ref := range args {
-				n, err := e.InspectNetwork(cmd.Context(), ref)
-				if errors.Is(err, errdefs.ErrNotFound) {
-					missing = append(missing, "No such network: "+ref)
-					continue
-				}
-				if err != nil {
-					return networkError(err)
-				}
-				raw, err := json.Marshal(n)
-				if err != nil {
-					return err
-				}
-				found = append(found, inspected{typed: n, raw: raw})
-			}
-			tmplErrs, err := printInspected(cmd, format, found)
-			if err != nil {
-				return err
-			}
-			if missing = append(missing, tmplErrs...); len(missing) > 0 {
-				return &ExitError{Code: 1, Err: errors.New(strings.Join(missing, "\n"))}
-			}
-			return nil
+			return networkError(runInspect(cmd, g, &inspectOptions{format: format, kind: "network"}, args))
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "", "Format output using a custom template ('json' or a Go template)")
